@@ -1,0 +1,41 @@
+# The user's entry points. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+GPC := $(VENV)/bin/gpc
+STAMP := $(VENV)/.installed
+SOURCES := $(wildcard corpus/*) $(wildcard annotations/*.yaml) $(wildcard pipeline/*.py)
+
+.DEFAULT_GOAL := help
+.PHONY: help all install run test bench evaluate validate search kwic serve check-report agreement clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned dependencies and the English model
+
+outputs/quality.json: $(STAMP) $(SOURCES)
+	$(GPC) run $(if $(QUIET),--quiet)
+
+all: install ## install, run the whole pipeline on the corpus, print a summary
+	$(GPC) run $(if $(QUIET),--quiet)
+
+run: all ## alias of all
+
+test: install ## run the test suite
+	$(PY) -m pytest
+
+bench: install ## print speed and memory figures of the pipeline
+	$(PY) -m pipeline.bench
+
+validate: install ## validate the manifest and every schema file
+	$(GPC) validate
+
+clean: ## remove generated outputs and caches (never corpus/ or annotations/)
+	rm -rf outputs .cache

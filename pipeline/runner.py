@@ -1,0 +1,226 @@
+"""The runner: validates, reads the corpus, runs the stages with caching, writes outputs.
+
+Stages are plain functions over tables; only this module does I/O. Each
+stage's output is cached under ``.cache/stages`` keyed by the hash of its
+input tables, the schema files it reads, the options it uses and the package
+version, so a schema edit re-runs only the stages that read that schema.
+Outputs are written to a staging folder and moved into place at the end: a
+failed run leaves the last good outputs intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from pipeline import __version__, ingest
+from pipeline.config import Config
+from pipeline.errors import InputError, SchemaError
+from pipeline.paths import DEFAULT, Paths
+from pipeline.schemas import load_manifest, validate_all
+
+Tables = dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline: which tables it reads, which schema files and options it depends on."""
+
+    name: str
+    function: Callable[..., Tables]
+    reads: tuple[str, ...]
+    schemas: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+
+
+@dataclass
+class RunResult:
+    """What a run produced: every table, the per-stage timings and which stages came from cache."""
+
+    tables: Tables
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: list[str] = field(default_factory=list)
+    quality: dict = field(default_factory=dict)
+
+
+def _stages() -> list[Stage]:
+    from pipeline import stages
+
+    return stages.STAGES
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A content hash of a table (columns and values), stable across runs."""
+    digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes())
+    return digest.hexdigest()
+
+
+def _stage_key(stage: Stage, tables: Tables, paths: Paths, config: Config) -> str:
+    digest = hashlib.sha256(f"{stage.name}|{__version__}".encode())
+    for name in stage.reads:
+        digest.update(f"|{name}:{frame_digest(tables[name])}".encode())
+    for schema in stage.schemas:
+        path = getattr(paths, schema)
+        digest.update(f"|{schema}:".encode() + (path.read_bytes() if path.exists() else b""))
+    for option in stage.options:
+        digest.update(f"|{option}={getattr(config, option)}".encode())
+    digest.update(_code_digest().encode())
+    return digest.hexdigest()[:24]
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The package's source, so a code change never serves a stale cached table."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _run_stage(stage: Stage, tables: Tables, paths: Paths, config: Config, result: RunResult) -> Tables:
+    key = _stage_key(stage, tables, paths, config)
+    cache_file = paths.stage_cache / f"{stage.name}-{key}.pkl"
+    started = time.perf_counter()
+    if cache_file.exists():
+        produced = pickle.loads(cache_file.read_bytes())
+        result.cached.append(stage.name)
+    else:
+        produced = stage.function({name: tables[name] for name in stage.reads}, paths=paths, config=config)
+        _write_atomic(cache_file, pickle.dumps(produced, protocol=pickle.HIGHEST_PROTOCOL))
+        _prune(paths.stage_cache, stage.name, keep=cache_file)
+    result.timings[stage.name] = round(time.perf_counter() - started, 4)
+    return produced
+
+
+def _prune(folder: Path, name: str, *, keep: Path, retain: int = 3):
+    """Keep the newest few cache entries of a stage so schema experiments can switch back cheaply."""
+    entries = sorted(folder.glob(f"{name}-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [entry for entry in entries if entry != keep][retain:]:
+        old.unlink(missing_ok=True)
+
+
+def _write_atomic(path: Path, data: bytes):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as handle:
+        handle.write(data)
+    Path(handle.name).replace(path)
+
+
+def read_sources(documents: list, paths: Paths) -> dict[str, bytes]:
+    """The bytes of every manifest document's source, refusing missing files."""
+    sources = {}
+    for document in documents:
+        source = paths.corpus / document.source
+        if not source.is_file():
+            raise InputError(source, "source file not found: check `source:` in corpus/manifest.yaml")
+        sources[document.id] = source.read_bytes()
+    return sources
+
+
+def validate(paths: Paths = DEFAULT) -> None:
+    """Raise one SchemaError listing every problem in the manifest and the schema files."""
+    problems = validate_all(paths)
+    if problems:
+        raise SchemaError(problems[0].split(":", 1)[0], [problems[0].split(": ", 1)[-1], *problems[1:]])
+
+
+def compute(paths: Paths = DEFAULT, config: Config = Config(), *, until: str | None = None) -> RunResult:
+    """Run every stage (or those up to ``until``) on the corpus; write nothing but the cache."""
+    validate(paths)
+    manifest = load_manifest(paths.manifest)
+    sources = read_sources(manifest.documents, paths)
+    result = RunResult(tables={})
+    started = time.perf_counter()
+    result.tables.update(ingest.run(manifest.documents, sources))
+    result.timings["ingest"] = round(time.perf_counter() - started, 4)
+    for stage in _stages():
+        result.tables.update(_run_stage(stage, result.tables, paths, config, result))
+        if stage.name == until:
+            break
+    return result
+
+
+def write_outputs(result: RunResult, paths: Paths, config: Config, writers: list[Callable]) -> None:
+    """Write every output into a staging folder, then move each file into ``outputs/``."""
+    paths.outputs.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=paths.outputs))
+    try:
+        staged = _StagingPaths(paths.root, staging)
+        for writer in writers:
+            writer(result, staged, config)
+        (staging / "config.json").write_text(json.dumps(config.as_dict(), indent=2, sort_keys=True) + "\n")
+        _move_into_place(staging, paths.outputs)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+class _StagingPaths(Paths):
+    """Paths whose ``outputs`` folder is the staging folder of one run."""
+
+    def __init__(self, root: Path, staging: Path):
+        object.__setattr__(self, "root", root)
+        object.__setattr__(self, "_staging", staging)
+
+    @property
+    def outputs(self) -> Path:
+        return self._staging
+
+
+def _move_into_place(staging: Path, outputs: Path):
+    for source in sorted(staging.rglob("*")):
+        if source.is_file():
+            target = outputs / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source.replace(target)
+
+
+def _write_datasets(result: RunResult, paths: Paths, config: Config):
+    from pipeline.datasets import write_parquet
+
+    write_parquet(result.tables, paths.datasets)
+
+
+def quality_report(result: RunResult) -> dict:
+    """The counts a user checks after a run, per document (see ``outputs/quality.json``)."""
+    per_document = {row.pop("doc_id"): row for row in result.tables["quality"].to_dict("records")}
+    documents = result.tables["documents"]
+    for doc_id, counts in per_document.items():
+        counts["pages"] = int(documents.loc[documents.doc_id == doc_id, "n_pages"].iloc[0])
+    return {"documents": per_document}
+
+
+def _write_quality(result: RunResult, paths: Paths, config: Config):
+    (paths.outputs / "quality.json").write_text(
+        json.dumps(quality_report(result), indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+WRITERS: list[Callable] = [_write_datasets, _write_quality]
+
+
+def build(paths: Paths = DEFAULT, config: Config = Config()) -> RunResult:
+    """Run the whole pipeline and write every output; the entry point of ``make all``."""
+    result = compute(paths, config)
+    started = time.perf_counter()
+    write_outputs(result, paths, config, WRITERS)
+    result.timings["write"] = round(time.perf_counter() - started, 4)
+    result.quality = quality_report(result)
+    return result
