@@ -150,13 +150,15 @@ def _heading_continues(heading: dict, following: dict | None, after: dict | None
     return short and runs_on and (after is None or not after["text"][:1].islower())
 
 
-def _is_subheading(line: dict, previous_ended: bool, following: dict | None) -> bool:
+def _is_subheading(line: dict, previous_ended: bool, following: dict | None, after: dict | None) -> bool:
     text = line["text"].rstrip()
     if not previous_ended or following is None or not text[:1].isupper():
         return False
     if SENTENCE_END.search(text) or text.endswith("-") or BULLET.match(text):
         return False
-    if line["width"] > HEADING_MAX_WIDTH or len(text.split()) > HEADING_MAX_WORDS:
+    # A title that wraps onto a short second line may fill its first line.
+    too_wide = line["width"] > HEADING_MAX_WIDTH and not _heading_continues(line, following, after)
+    if too_wide or len(text.split()) > HEADING_MAX_WORDS:
         return False
     return following["text"][:1].isupper() or following["text"][:1] in "‘“\"'"
 
@@ -171,7 +173,7 @@ def blocks(lines: list[dict]) -> list[Block]:
         # Justified text hides some paragraph ends; a heading only needs the line before to end a sentence.
         may_head = previous_ended or bool(TERMINAL.search(lines[i - 1]["text"].rstrip()))
         match = _numbered_heading(line["text"], last_number) if may_head else None
-        if match or _is_subheading(line, may_head, following):
+        if match or _is_subheading(line, may_head, *_next_two(lines, i)):
             heading = Block("heading", [line], number=match["number"] if match else "")
             last_number = match["number"] if match else last_number
             while _heading_continues(heading.lines[-1], *_next_two(lines, i)):
