@@ -34,8 +34,18 @@ test: install ## run the test suite
 bench: install ## print speed and memory figures of the pipeline
 	$(PY) -m pipeline.bench
 
+evaluate: install ## precision, recall and F1 per layer against the gold set (train and held-out)
+	$(GPC) evaluate
+
 validate: install ## validate the manifest and every schema file
 	$(GPC) validate
+
+search: $(STAMP) outputs/quality.json ## full-text search of the claims: make search Q='sanction* NOT oil' [ARGS='--actor RUS']
+	@test -n "$$Q" || { echo "usage: make search Q='\"energy cooperation\" OR pipeline*' [ARGS='--actor CHN --section 2']" >&2; exit 2; }
+	@$(GPC) search "$$Q" $(ARGS)
+
+serve: $(STAMP) outputs/quality.json ## browse the corpus database with Datasette on http://127.0.0.1:8001 [PORT=8001]
+	$(GPC) serve --port $(or $(PORT),8001)
 
 clean: ## remove generated outputs and caches (never corpus/ or annotations/)
 	rm -rf outputs .cache

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 ABBREVIATION_END = re.compile(
@@ -101,3 +101,71 @@ def _numbered_ancestors(sections: pd.DataFrame) -> dict[str, tuple[str, str]]:
 def claim_span(doc: Doc, paragraph_start: int, claim_start: int, claim_end: int) -> Span:
     """The tokens of a claim inside its paragraph's ``Doc``."""
     return doc.char_span(claim_start - paragraph_start, claim_end - paragraph_start, alignment_mode="expand")
+
+
+QUESTION_END = re.compile(r"\?[”’\"')\]]*$")
+
+
+class ClaimTyper:
+    """Claim type and hedging cues of a claim-types schema, compiled once for a spaCy pipeline."""
+
+    def __init__(self, schema, nlp):
+        from pipeline.cues import CueIndex
+
+        self.priority = {t.id: t.priority for t in schema.claim_types}
+        self.default = next((t.id for t in schema.claim_types if t.default), "assertion")
+        self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.claim_types})
+        self.hedges = CueIndex(nlp, {"hedged": list(schema.hedges)})
+        self.patterns = Matcher(nlp.vocab)
+        for claim_type in schema.claim_types:
+            if claim_type.patterns:
+                self.patterns.add(claim_type.id, [list(p) for p in claim_type.patterns])
+
+    def type_of(self, span: Span, text: str) -> tuple[str, list[str]]:
+        """The claim's type and the cues that decided it.
+
+        A cue opening with "be" does not fire on a past-tense form: "was
+        expected to" reports an old expectation, not a prediction.
+        """
+        fired = {label: cue for label, cue, start, _ in self.cues.find(span)
+                 if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))}
+        for match_id, start, end in self.patterns(span):
+            fired.setdefault(span.doc.vocab.strings[match_id], span.doc[start:end].text)
+        if QUESTION_END.search(text) and "question" in self.priority:
+            fired = {"question": "?"}
+        if not fired:
+            return self.default, []
+        chosen = min(fired, key=self.priority.__getitem__)
+        return chosen, [fired[chosen]]
+
+    def hedges_of(self, span: Span) -> list[str]:
+        return sorted({cue for _, cue, _, _ in self.hedges.find(span)})
+
+
+def classify(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, nlp) -> pd.DataFrame:
+    """Add ``claim_type``, ``hedged`` and the cues that decided them (``type_cues``, ``hedge_cues``).
+
+    The type is the lowest-``priority`` type whose cues or patterns fire in the
+    claim; a final ``?`` makes a question; otherwise the schema's default type.
+    """
+    typer = ClaimTyper(schema, nlp)
+    starts = paragraphs.set_index("paragraph_id")["start"]
+    types, type_cues, hedge_cues = [], [], []
+    for claim in claims.itertuples():
+        span = claim_span(parsed[claim.paragraph_id], starts[claim.paragraph_id], claim.start, claim.end)
+        claim_type, cues = typer.type_of(span, claim.text)
+        types.append(claim_type)
+        type_cues.append(cues)
+        hedge_cues.append(typer.hedges_of(span))
+    result = claims.copy()
+    result["claim_type"] = types
+    result["hedged"] = [bool(cues) for cues in hedge_cues]
+    result["type_cues"] = type_cues
+    result["hedge_cues"] = hedge_cues
+    return result
+
+
+def run(tables: dict[str, pd.DataFrame], *, parsed: dict[str, Doc], schema, nlp) -> dict[str, pd.DataFrame]:
+    """Segment the paragraphs into claims and classify them; returns ``claims``."""
+    claims = segment(tables["paragraphs"], tables["sections"], tables["markers"], parsed)
+    return {"claims": classify(claims, tables["paragraphs"], parsed, schema, nlp)}

@@ -87,6 +87,31 @@ def validate(root):
     click.echo("all schema files are valid")
 
 
+@cli.command()
+@root_option
+@click.option("--model", default=None, help="Installed spaCy model to load.")
+@one_line_errors
+def evaluate(root, model):
+    """Score every annotation layer against the gold set (train and held-out splits).
+
+    Writes outputs/evaluation.json.
+
+    \b
+    Example:
+      gpc evaluate
+    """
+    import json
+
+    from pipeline import evaluate as evaluation
+
+    paths = paths_for(root)
+    config = from_environment().with_options(model=model, quiet=True)
+    result = evaluation.evaluate(runner.compute(paths, config).tables, evaluation.load_gold(paths.gold_claims))
+    paths.outputs.mkdir(parents=True, exist_ok=True)
+    runner.write_atomic(paths.evaluation, (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
+    click.echo(evaluation.format_table(result))
+
+
 def summary(result: runner.RunResult) -> str:
     """The short table printed at the end of a run: the quality counts per document."""
     rows = [
@@ -111,3 +136,151 @@ def summary(result: runner.RunResult) -> str:
 
 def main():
     cli(prog_name="gpc")
+
+
+# --------------------------------------------------------------------------- search, kwic, show, serve
+# One vocabulary for every query command: the filters below, --limit, --window and --format.
+# Each ends its --help with an example (the epilog, printed after the options).
+
+
+def example(command_line: str) -> str:
+    return f"\b\nExample:\n  {command_line}"
+
+
+def filter_options(command):
+    """The filters shared by ``search`` and ``kwic`` (see ``pipeline.search``)."""
+    options = [
+        click.option("--actor", metavar="ID", help="Only claims about this actor (CHN, RUS, USA, ...)."),
+        click.option("--theme", metavar="ID", help="Only claims with this theme or theme group (energy, economy)."),
+        click.option("--type", "claim_type", metavar="TYPE", help="Only claims of this type (prediction, ...)."),
+        click.option("--hedged/--not-hedged", default=None, help="Only hedged / only unhedged claims."),
+        click.option("--doc", metavar="ID", help="Only claims of this document (fiia-2018, pr-596-2018)."),
+        click.option("--section", metavar="N", help="Only claims of section N and its sub-sections (2 = 2, 2.1, ...)."),
+        click.option("--cites", metavar="AUTHOR", help="Only claims citing this author (e.g. Nye)."),
+        click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+                     help="Most rows to print (0 for all)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def format_option(*choices: str):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+                        help="Output format.")
+
+
+@cli.command(epilog=example("gpc search 'sanction* NOT oil' --actor RUS --section 3 --limit 5"))
+@click.argument("query")
+@filter_options
+@format_option("table", "csv", "json")
+@root_option
+@one_line_errors
+def search(query, actor, theme, claim_type, hedged, doc, section, cites, limit, fmt, root):
+    """Full-text search of the claims, best matches first, with the matched words in [brackets].
+
+    QUERY is FTS5 syntax over stemmed text: words (sanction finds sanctions), "exact phrases", OR, NOT,
+    NEAR(a b), prefix*. Use "" to list the claims that pass the filters.
+    """
+    from pipeline import search as searching
+
+    frame = searching.search(paths_for(root).database, query, actor=actor, theme=theme, claim_type=claim_type,
+                             hedged=hedged, doc=doc, section=section, cites=cites, limit=limit)
+    click.echo(searching.format_results(frame, fmt))
+
+
+@cli.command(epilog=example("gpc kwic sanction --window 6 --actor USA --limit 0"))
+@click.argument("term")
+@click.option("--window", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Words of context on each side.")
+@filter_options
+@format_option("table", "csv", "json")
+@root_option
+@one_line_errors
+def kwic(term, window, actor, theme, claim_type, hedged, doc, section, cites, limit, fmt, root):
+    """Keyword in context: every occurrence of TERM with the words around it, aligned, in reading order.
+
+    TERM is stemmed like a search (sanction finds sanctions); a "phrase" is one keyword.
+    """
+    from pipeline import search as searching
+
+    frame = searching.kwic(paths_for(root).database, term, window=window, actor=actor, theme=theme,
+                           claim_type=claim_type, hedged=hedged, doc=doc, section=section, cites=cites, limit=limit)
+    if fmt == "table":
+        click.echo(searching.format_kwic(frame) or f"no occurrences of {term!r}")
+    else:
+        click.echo(searching.format_frame(frame, fmt))
+
+
+@cli.command(epilog=example("gpc show fiia-2018:c00033 --format json"))
+@click.argument("claim_id")
+@format_option("table", "json")
+@root_option
+@one_line_errors
+def show(claim_id, fmt, root):
+    """Everything about one claim: text, section path, page, annotations, footnotes and references cited."""
+    import json
+
+    from pipeline import search as searching
+    from pipeline.datasets import plain
+
+    record = searching.show(paths_for(root).database, claim_id)
+    click.echo(searching.format_show(record) if fmt == "table"
+               else json.dumps(record, ensure_ascii=False, indent=2, default=plain))
+
+
+@cli.command(epilog=example("gpc serve --port 8001"))
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port on 127.0.0.1.")
+@root_option
+@one_line_errors
+def serve(port, root):
+    """Browse the corpus database with Datasette on http://127.0.0.1:PORT (Ctrl-C stops it).
+
+    Facets on claim type, section, actors and themes; full-text search on claims and footnotes.
+    """
+    import subprocess
+
+    from pipeline import database
+    from pipeline.search import connect
+
+    paths = paths_for(root)
+    connect(paths.database).close()
+    metadata = paths.outputs / database.METADATA_NAME
+    if not metadata.exists():
+        database.write_metadata(metadata)
+    click.echo(f"serving {paths.database} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
+    try:
+        sys.exit(subprocess.call(database.serve_command(paths.database, metadata=metadata, port=port)))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+# --------------------------------------------------------------------------- align
+
+
+@cli.command(epilog=example("gpc align --top 3            # the press release against the report it is about\n"
+                            "  gpc align --source fiia-2018 --target pr-596-2018 --top 1 --format json"))
+@click.option("--source", metavar="DOC", default=None,
+              help="Document whose claims are aligned (default: the press release).")
+@click.option("--target", metavar="DOC", default=None,
+              help="Document searched for support (default: the report the source is `about`).")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="Passages per claim.")
+@format_option("table", "json")
+@root_option
+@one_line_errors
+def align(source, target, top, fmt, root):
+    """For every claim of a source document, the target's passages that support it, best first.
+
+    Each passage is a target claim (one per paragraph) with its rank, score (0-1: TF-IDF similarity with the
+    claim and its paragraph, plus shared actors and themes), section, page and a snippet. A claim whose best
+    score is below the run option weak_support_threshold is marked [weakly supported].
+    """
+    import shutil
+
+    from pipeline import align as aligning
+
+    config = from_environment().with_options(quiet=True)
+    tables = runner.compute(paths_for(root), config).tables
+    frame = aligning.align(tables, source=source, target=target, top=top, weak_threshold=config.weak_support_threshold)
+    click.echo(aligning.format_alignments(frame, tables["claims"], fmt=fmt, weak_threshold=config.weak_support_threshold,
+                                          width=max(80, shutil.get_terminal_size((120, 24)).columns)))

@@ -55,6 +55,10 @@ class Paths:
         return self.annotations / "gold"
 
     @property
+    def gold_claims(self) -> Path:
+        return self.gold / "claims.jsonl"
+
+    @property
     def outputs(self) -> Path:
         return self.root / "outputs"
 

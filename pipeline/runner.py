@@ -97,7 +97,7 @@ def _run_stage(stage: Stage, tables: Tables, paths: Paths, config: Config, resul
         result.cached.append(stage.name)
     else:
         produced = stage.function({name: tables[name] for name in stage.reads}, paths=paths, config=config)
-        _write_atomic(cache_file, pickle.dumps(produced, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(cache_file, pickle.dumps(produced, protocol=pickle.HIGHEST_PROTOCOL))
         _prune(paths.stage_cache, stage.name, keep=cache_file)
     result.timings[stage.name] = round(time.perf_counter() - started, 4)
     return produced
@@ -110,7 +110,8 @@ def _prune(folder: Path, name: str, *, keep: Path, retain: int = 3):
         old.unlink(missing_ok=True)
 
 
-def _write_atomic(path: Path, data: bytes):
+def write_atomic(path: Path, data: bytes):
+    """Write ``data`` to ``path`` through a temporary file, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as handle:
         handle.write(data)
@@ -213,7 +214,10 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-WRITERS: list[Callable] = [_write_datasets, _write_quality]
+from pipeline.database import write_database  # noqa: E402  (writers live in their own modules)
+from pipeline.datasets import write_datasets  # noqa: E402
+
+WRITERS: list[Callable] = [write_datasets, write_database, _write_quality]
 
 
 def build(paths: Paths = DEFAULT, config: Config = Config()) -> RunResult:

@@ -5,14 +5,57 @@ Adding a stage means adding one line here; the runner does the rest.
 
 from __future__ import annotations
 
-from pipeline import structure
+from pipeline import actors, citations, claims, parse, schemas, structure, themes
 from pipeline.runner import Stage
+
+
+def _parsed(tables, paths, config):
+    return parse.docs(tables["paragraphs"], model=config.model, cache_dir=paths.parse_cache,
+                      batch_size=config.batch_size, progress=not config.quiet)
 
 
 def _structure(tables, *, paths, config):
     return structure.run(tables, model=config.model)
 
 
+def _parse(tables, *, paths, config):
+    return parse.run(tables, model=config.model, cache_dir=paths.parse_cache, batch_size=config.batch_size,
+                     progress=not config.quiet)
+
+
+def _claims(tables, *, paths, config):
+    return claims.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_claim_types(paths.claim_types),
+                      nlp=parse.load_model(config.model))
+
+
+def _actors(tables, *, paths, config):
+    return actors.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_actors(paths.actors))
+
+
+def _themes(tables, *, paths, config):
+    return themes.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_themes(paths.themes),
+                      gold=paths.gold_claims, threshold=config.theme_threshold)
+
+
+def _citations(tables, *, paths, config):
+    return citations.run(tables)
+
+
+def _align(tables, *, paths, config):
+    from pipeline import align
+
+    return align.run(tables, weak_threshold=config.weak_support_threshold)
+
+
 STAGES: list[Stage] = [
     Stage("structure", _structure, reads=("documents", "lines"), options=("model",)),
+    Stage("parse", _parse, reads=("paragraphs",), options=("model",)),
+    Stage("claims", _claims, reads=("paragraphs", "sections", "markers"), schemas=("claim_types",),
+          options=("model",)),
+    Stage("actors", _actors, reads=("claims", "paragraphs"), schemas=("actors",), options=("model",)),
+    Stage("themes", _themes, reads=("claims", "paragraphs"), schemas=("themes", "gold_claims"),
+          options=("model", "theme_threshold")),
+    Stage("citations", _citations, reads=("footnotes", "paragraphs", "claims")),
+    Stage("align", _align, reads=("claims", "paragraphs", "claim_actors", "claim_themes", "documents"),
+          options=("weak_support_threshold",)),
 ]

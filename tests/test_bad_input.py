@@ -1,0 +1,114 @@
+"""Bad input of every kind: one line naming the file, a non-zero exit, earlier outputs intact."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.paths import DEFAULT
+
+SMALL_REPORT = """ 1. INTRODUCTION
+
+The great-power system has been in constant change since the end of the Cold War.1 The West
+
+emerged strong from the bipolar system, and Russia longs for recognition from the US.
+
+                                                      
+
+1 Keohane & Nye 1977.
+"""
+
+MANIFEST = """documents:
+  - id: small
+    kind: report
+    format: pdf_text
+    source: small.txt
+    title: A small report
+    date: 2018-12-12
+    publisher: Test Institute
+    language: en
+"""
+
+
+def gpc(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args, "--root", str(root)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A small project that has run once, so it has outputs to keep intact."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(DEFAULT.annotations, root / "annotations")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "small.txt").write_text(SMALL_REPORT, encoding="utf-8")
+    (root / "corpus" / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
+    done = gpc(root, "run", "--quiet")
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def project(built, tmp_path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(built, root)
+    return root
+
+
+def outputs_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "outputs").rglob("*")) if p.is_file()}
+
+
+def write(path: Path, content: str | bytes):
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+
+def _scanned_pdf() -> bytes:
+    from pdf_render import render_scanned_pdf
+
+    return render_scanned_pdf()
+
+
+BAD_INPUTS = {
+    "missing source": (lambda root: (root / "corpus" / "small.txt").unlink(), "small.txt", "not found"),
+    "empty file": (lambda root: write(root / "corpus" / "small.txt", b""), "small.txt", "empty"),
+    "not utf-8": (lambda root: write(root / "corpus" / "small.txt", "Kreml\xe4".encode("latin-1") * 20),
+                  "small.txt", "UTF-8"),
+    "manifest not yaml": (lambda root: write(root / "corpus" / "manifest.yaml", "documents: [\n  - id: x\n"),
+                          "manifest.yaml", "YAML"),
+    "unknown kind": (lambda root: write(root / "corpus" / "manifest.yaml", MANIFEST.replace("kind: report", "kind: memo")),
+                     "manifest.yaml", "memo"),
+    "missing field": (lambda root: write(root / "corpus" / "manifest.yaml", MANIFEST.replace("    source: small.txt\n", "")),
+                      "manifest.yaml", "source"),
+    "corrupt pdf": (lambda root: (write(root / "corpus" / "small.txt", b"%PDF-1.4\n1 0 obj <<\n" * 3),
+                                  write(root / "corpus" / "manifest.yaml", MANIFEST.replace("format: pdf_text", "format: pdf"))),
+                    "small.txt", "PDF"),
+    "scanned pdf": (lambda root: (write(root / "corpus" / "small.txt", _scanned_pdf()),
+                                  write(root / "corpus" / "manifest.yaml", MANIFEST.replace("format: pdf_text", "format: pdf"))),
+                    "small.txt", "text layer"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_bad_input_gives_one_line_and_keeps_outputs(project, case):
+    breaks, names, says = BAD_INPUTS[case]
+    before = outputs_of(project)
+    breaks(project)
+    done = gpc(project, "run", "--quiet")
+    assert done.returncode != 0
+    message = done.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert message.startswith("error: ") and names in message and says in message, message
+    assert "Traceback" not in done.stderr
+    assert outputs_of(project) == before
+
+
+def test_a_good_run_writes_the_contract_tables(built):
+    datasets = built / "outputs" / "datasets"
+    for table in ("documents", "sections", "paragraphs", "footnotes", "markers"):
+        assert (datasets / f"{table}.parquet").exists()
+    assert (built / "outputs" / "quality.json").exists()
