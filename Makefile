@@ -47,5 +47,14 @@ search: $(STAMP) outputs/quality.json ## full-text search of the claims: make se
 serve: $(STAMP) outputs/quality.json ## browse the corpus database with Datasette on http://127.0.0.1:8001 [PORT=8001]
 	$(GPC) serve --port $(or $(PORT),8001)
 
+CHROMIUM ?= /usr/bin/chromium
+
+outputs/report.html: $(STAMP) $(SOURCES)
+	$(GPC) run $(if $(QUIET),--quiet)
+
+check-report: $(STAMP) outputs/report.html ## render outputs/report.html in headless Chromium to outputs/report.png [CHROMIUM=/usr/bin/chromium]
+	@test -x $(CHROMIUM) || { echo "error: $(CHROMIUM) not found: install Chromium with 'sudo apt-get update && sudo apt-get install -y chromium', or pass CHROMIUM=/path/to/chromium" >&2; exit 1; }
+	$(PY) -m pipeline.report outputs/report.html outputs/report.png $(CHROMIUM)
+
 clean: ## remove generated outputs and caches (never corpus/ or annotations/)
 	rm -rf outputs .cache

@@ -238,7 +238,7 @@ def serve(port, root):
 
     Facets on claim type, section, actors and themes; full-text search on claims and footnotes.
     """
-    import subprocess
+    import os
 
     from pipeline import database
     from pipeline.search import connect
@@ -249,10 +249,9 @@ def serve(port, root):
     if not metadata.exists():
         database.write_metadata(metadata)
     click.echo(f"serving {paths.database} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
-    try:
-        sys.exit(subprocess.call(database.serve_command(paths.database, metadata=metadata, port=port)))
-    except KeyboardInterrupt:
-        sys.exit(0)
+    command = database.serve_command(paths.database, metadata=metadata, port=port)
+    # Become Datasette (no child process left behind when this one is stopped).
+    os.execv(command[0], command)
 
 
 # --------------------------------------------------------------------------- align
@@ -281,6 +280,7 @@ def align(source, target, top, fmt, root):
 
     config = from_environment().with_options(quiet=True)
     tables = runner.compute(paths_for(root), config).tables
-    frame = aligning.align(tables, source=source, target=target, top=top, weak_threshold=config.weak_support_threshold)
-    click.echo(aligning.format_alignments(frame, tables["claims"], fmt=fmt, weak_threshold=config.weak_support_threshold,
+    threshold = config.weak_support_threshold
+    frame = aligning.align(tables, source=source, target=target, top=top, weak_threshold=threshold)
+    click.echo(aligning.format_alignments(frame, tables["claims"], fmt=fmt, weak_threshold=threshold,
                                           width=max(80, shutil.get_terminal_size((120, 24)).columns)))

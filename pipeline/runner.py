@@ -217,7 +217,11 @@ def _json_default(value):
 from pipeline.database import write_database  # noqa: E402  (writers live in their own modules)
 from pipeline.datasets import write_datasets  # noqa: E402
 
-WRITERS: list[Callable] = [write_datasets, write_database, _write_quality]
+from pipeline.report import write_report  # noqa: E402
+from pipeline.summaries import write_summaries  # noqa: E402
+
+# write_summaries before write_report: the report embeds the figures it saved.
+WRITERS: list[Callable] = [write_datasets, write_database, _write_quality, write_summaries, write_report]
 
 
 def build(paths: Paths = DEFAULT, config: Config = Config()) -> RunResult:

@@ -9,9 +9,9 @@ or raises with every problem in the file, each as ``entry -> field: message``:
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import Counter
-import datetime
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -49,9 +49,16 @@ def _check_token_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _one_line_spacy_error(err: Exception) -> str:
-    details = re.findall(r"^- \[pattern -> (.*?)\] (.*)$", str(err), flags=re.M)
-    if details:
-        return "; ".join(f"token {where}: {msg[0].lower()}{msg[1:]}" for where, msg in details)
+    by_path: dict[str, list[str]] = {}
+    for where, msg in re.findall(r"^- \[pattern -> (.*?)\] (.*)$", str(err), flags=re.M):
+        # drop spaCy's internal type names ("LOWER -> TokenPatternString -> IN" is "LOWER -> IN")
+        path = " -> ".join(p for p in where.split(" -> ") if not re.fullmatch(r"TokenPattern\w*|str|int|float|bool|.*[\[-].*", p))
+        msg = re.sub(r" or instance of \w+", "", msg)
+        by_path.setdefault(path, []).append(msg[0].lower() + msg[1:])
+    # of the alternatives spaCy tried for one value, the deepest says what is wrong
+    deepest = [path for path in by_path if not any(other.startswith(path + " ->") for other in by_path)]
+    if deepest:
+        return "; ".join(f"token {path}: {', or '.join(dict.fromkeys(by_path[path]))}" for path in deepest)
     first = str(err).strip().splitlines()[0]
     return "invalid spaCy token pattern: " + re.sub(r"^\[E\d+\]\s*", "", first)
 
@@ -66,7 +73,7 @@ class _Frozen(BaseModel):
 # ---------------------------------------------------------------- manifest
 
 
-class Document(_Frozen):
+class ManifestDocument(_Frozen):
     """One source in ``corpus/manifest.yaml``; ``source`` is relative to the manifest's folder."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
@@ -87,9 +94,9 @@ class Document(_Frozen):
 class Manifest(_Frozen):
     """The corpus: its documents in order."""
 
-    documents: tuple[Document, ...] = Field(min_length=1)
+    documents: tuple[ManifestDocument, ...] = Field(min_length=1)
 
-    def document(self, doc_id: str) -> Document:
+    def document(self, doc_id: str) -> ManifestDocument:
         """The document with this id.
 
         >>> load_manifest("corpus/manifest.yaml").document("fiia-2018").kind
@@ -134,6 +141,11 @@ class ActorSchema(_Frozen):
 
     @property
     def ids(self) -> list[str]:
+        """The actor ids in file order.
+
+        >>> load_actors("annotations/actors.yaml").ids[:3]
+        ['CHN', 'RUS', 'USA']
+        """
         return [actor.id for actor in self.actors]
 
 
@@ -149,7 +161,7 @@ class ThemeGroup(_Frozen):
 
 
 class Theme(_Frozen):
-    """A theme: lemma cues (matched case-insensitively) and optional token patterns."""
+    """A theme: cues (matched on lemma or form, see ``pipeline.cues``) and optional token patterns."""
 
     id: LowerId
     label: Text
@@ -167,6 +179,11 @@ class ThemeSchema(_Frozen):
 
     @property
     def ids(self) -> list[str]:
+        """The theme ids in file order.
+
+        >>> load_themes("annotations/themes.yaml").ids[:2]
+        ['energy', 'trade_investment']
+        """
         return [theme.id for theme in self.themes]
 
     def group_of(self, theme_id: str) -> str:
@@ -175,7 +192,7 @@ class ThemeSchema(_Frozen):
         >>> load_themes("annotations/themes.yaml").group_of("sanctions")
         'economy'
         """
-        return next(theme.group for theme in self.themes if theme.id == theme_id)
+        return {theme.id: theme.group for theme in self.themes}[theme_id]
 
 
 # ---------------------------------------------------------------- claim types
@@ -201,6 +218,11 @@ class ClaimTypeSchema(_Frozen):
 
     @property
     def ids(self) -> list[str]:
+        """The claim-type ids in file order.
+
+        >>> "assertion" in load_claim_types("annotations/claim_types.yaml").ids
+        True
+        """
         return [claim_type.id for claim_type in self.claim_types]
 
     @property
@@ -213,7 +235,11 @@ class ClaimTypeSchema(_Frozen):
         return next(claim_type.id for claim_type in self.claim_types if claim_type.default)
 
     def by_priority(self) -> list[ClaimType]:
-        """The claim types, the one that wins first."""
+        """The claim types, the one that wins first.
+
+        >>> [t.id for t in load_claim_types("annotations/claim_types.yaml").by_priority()][0]
+        'question'
+        """
         return sorted(self.claim_types, key=lambda claim_type: claim_type.priority)
 
 
@@ -224,12 +250,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe loader that refuses a key given twice in one mapping (PyYAML would keep the last)."""
 
     def construct_mapping(self, node, deep=False):
-        keys = [self.construct_object(key, deep=True) for key, _ in node.value]
-        for key, count in Counter(map(repr, keys)).items():
-            if count > 1:
+        seen = set()
+        for key_node, _ in node.value:
+            key = repr(self.construct_object(key_node, deep=True))
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key} is given {count} times in one mapping", node.start_mark
+                    None, None, f"key {key} is given twice in one mapping", key_node.start_mark
                 )
+            seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -287,8 +315,9 @@ def _message(error: dict) -> str:
         return "must not be empty"
     if kind == "string_pattern_mismatch":
         return f"{given!r} is not a valid id: {_ID_RULES.get(ctx.get('pattern'), ctx.get('pattern'))}"
-    if kind.endswith("_type") and kind.rsplit("_", 1)[0] in _WANTED:
-        return f"expected {_WANTED[kind.rsplit('_', 1)[0]]}, got {_describe(given)}"
+    base = kind.split("_", 1)[0]
+    if base in _WANTED and (kind.endswith("_type") or kind.endswith("_parsing") or kind.startswith("int_")):
+        return f"expected {_WANTED[base]}, got {_describe(given)}"
     if kind.startswith("date"):
         return f"{given!r} is not a date (write YYYY-MM-DD)"
     if kind == "value_error":
@@ -312,19 +341,26 @@ def _field_path(parts: tuple) -> str:
 
 
 def _pydantic_problems(err: ValidationError, data: dict, model: type[BaseModel]) -> list[str]:
+    errors = err.errors()
     problems = []
-    for error in err.errors():
+    for error in errors:
         loc = error["loc"]
-        in_entry = len(loc) >= 2 and isinstance(loc[1], int)
-        head = " -> ".join(
-            part for part in ((_entry_name(data, loc[0], loc[1]), _field_path(loc[2:])) if in_entry else ("", _field_path(loc))) if part
-        )
+        if error["type"] == "too_short" and any(e["loc"][: len(loc)] == loc and len(e["loc"]) > len(loc) for e in errors):
+            continue  # pydantic also calls a tuple too short when one of its entries fails
         message = _message(error)
         if error["type"] == "extra_forbidden":
-            owner = _entry_model(model, loc[0]) if in_entry and len(loc) == 3 else model if len(loc) == 1 else None
+            owner = model if len(loc) == 1 else _entry_model(model, loc[0]) if len(loc) == 3 else None
             message = "unknown key" + (f" (allowed: {', '.join(owner.model_fields)})" if owner else "")
-        problems.append(f"{head}: {message}" if head else message)
+        problems.append(f"{_locate(loc, data)}: {message}")
     return problems
+
+
+def _locate(loc: tuple, data: dict) -> str:
+    """``themes[energy] -> label`` for pydantic's ``('themes', 0, 'label')``."""
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        field = _field_path(loc[2:])
+        return _entry_name(data, loc[0], loc[1]) + (f" -> {field}" if field else "")
+    return _field_path(loc)
 
 
 def _entry_model(model: type[BaseModel], key: str) -> type[BaseModel] | None:

@@ -1,0 +1,420 @@
+"""Themes: tag every claim with the themes of ``annotations/themes.yaml``.
+
+``tag`` returns the long table ``claim_themes`` (one row per claim x theme:
+claim_id, theme_id, group, score, method, evidence) from two methods:
+
+``lexicon``
+    a theme's ``cues`` fire inside the claim, matched token by token on the
+    lower-cased lemma or form (the rule of ``pipeline.cues``; cues are written
+    in lemma form, so ``sanction`` finds ``sanctions`` and ``joint exercise``
+    finds ``joint exercises``), or one of its ``patterns`` (spaCy Matcher
+    token patterns) does. ``evidence`` lists the distinct cues that fired, as
+    written in the schema (for a pattern, the words it matched); a cue inside
+    a longer cue of the same theme (``gas`` in ``natural gas``) does not
+    count twice. ``score`` is the noisy-OR of the cues' precisions measured on
+    the gold ``train`` claims (see ``Calibration``); with no gold every cue
+    counts 0.5 and the score is ``1 - 0.5 ** n`` for ``n`` cues.
+``model``
+    one TF-IDF (lemma 1-2-grams) + logistic-regression classifier per theme,
+    trained on the gold ``train`` claims (hand labels) plus every other claim
+    labelled by the lexicon (silver labels). Gold ``heldout`` claims are never
+    trained or calibrated on. The probability is the ``score``; ``evidence``
+    is empty. A theme with fewer than ``MIN_POSITIVES`` positive (or
+    negative) training claims gets no classifier, hence no model rows.
+
+A row is kept when its score reaches ``threshold``; a model row only for a
+theme the lexicon did not keep on that claim. The themes come from the schema
+alone, so a theme added to the YAML is tagged with no code change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+from pipeline.claims import claim_span
+from pipeline.cues import CueIndex
+from pipeline.evaluate import load_gold, prf
+
+COLUMNS = {"claim_id": "str", "theme_id": "str", "group": "str", "score": "float64", "method": "str",
+           "evidence": "object"}
+SCORE_COLUMNS = {"claim_id": "str", "theme_id": "str", "score": "float64"}
+METHODS = ("lexicon", "model")
+# With fewer labelled claims on either side a classifier only memorises them.
+MIN_POSITIVES = 5
+RANDOM_STATE = 0
+# Model settings chosen by 5-fold cross-validation on the gold train split.
+MODEL_C = 4.0
+CLASS_WEIGHT = "balanced"
+# A hand label is worth more than a lexicon (silver) label in training.
+GOLD_WEIGHT = 3.0
+# How many gold claims' worth of belief the pooled precision carries against a cue's own record.
+PRIOR_STRENGTH = 2.0
+UNCALIBRATED = 0.5
+
+
+def empty(columns: dict[str, str] = COLUMNS) -> pd.DataFrame:
+    """A table with no rows and the right columns and dtypes.
+
+    >>> list(empty().columns)
+    ['claim_id', 'theme_id', 'group', 'score', 'method', 'evidence']
+    """
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def _frame(rows: list[dict], columns: dict[str, str] = COLUMNS) -> pd.DataFrame:
+    if not rows:
+        return empty(columns)
+    return pd.DataFrame(rows, columns=list(columns)).astype({k: v for k, v in columns.items() if v != "object"})
+
+
+def claim_spans(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc]) -> list[Span]:
+    """The tokens of every claim, in the order of ``claims``."""
+    starts = paragraphs.set_index("paragraph_id")["start"]
+    return [claim_span(parsed[c.paragraph_id], int(starts[c.paragraph_id]), int(c.start), int(c.end))
+            for c in claims[["paragraph_id", "start", "end"]].itertuples()]
+
+
+# --------------------------------------------------------------------------------------- lexicon
+
+class Lexicon:
+    """The compiled cues and patterns of a theme schema; ``hits(span)`` says which fire.
+
+    >>> # Lexicon(load_themes(paths.themes), nlp.vocab).hits(nlp("New sanctions bite.")[:])
+    >>> # {'sanctions': ['sanction']}
+    """
+
+    def __init__(self, schema, vocab, nlp: Language | None = None):
+        # Cues are written in lemma form (themes.yaml), so a tokenizer suffices; the default
+        # blank pipeline also keeps a context-free lemmatizer from widening them.
+        nlp = nlp or spacy.blank(vocab.lang or "en")
+        self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.themes})
+        self.matcher = Matcher(vocab, validate=True)
+        self.patterns: dict[str, list[dict]] = {}
+        for theme in schema.themes:
+            for number, pattern in enumerate(theme.patterns):
+                key = f"{theme.id}\x00{number}"
+                self.matcher.add(key, [list(pattern)])
+                self.patterns[key] = list(pattern)
+
+    def hits(self, span: Span) -> dict[str, list[str]]:
+        """Theme id -> distinct cues that fired in ``span``, in text order; only maximal matches count."""
+        found = list(self.cues.find(span))
+        for match_id, start, end in (self.matcher(span, as_spans=False) if self.patterns else ()):
+            key = span.vocab.strings[match_id]
+            start, end = _core(self.patterns[key], span.start + start, span.start + end)
+            found.append((key.split("\x00")[0], span.doc[start:end].text, start, end))
+        by_theme: dict[str, list[tuple[str, int, int]]] = {}
+        for label, cue, start, end in found:
+            by_theme.setdefault(label, []).append((cue, start, end))
+        return {label: _maximal(matches) for label, matches in by_theme.items()}
+
+
+def _core(pattern: list[dict], start: int, end: int) -> tuple[int, int]:
+    """The match without its leading/trailing guard tokens (``{LOWER: {NOT_IN: [at]}}``)."""
+    if any("OP" in token for token in pattern) or len(pattern) != end - start:
+        return start, end
+    guards = [all(isinstance(v, dict) and set(v) == {"NOT_IN"} for v in token.values()) for token in pattern]
+    while guards and guards[0] and end - start > 1:
+        guards, start = guards[1:], start + 1
+    while guards and guards[-1] and end - start > 1:
+        guards, end = guards[:-1], end - 1
+    return start, end
+
+
+def _maximal(matches: list[tuple[str, int, int]]) -> list[str]:
+    """Distinct cues (case-insensitively) of the matches not strictly inside another match."""
+    kept = [(cue, s, e) for cue, s, e in matches
+            if not any(s2 <= s and e <= e2 and (s2, e2) != (s, e) for _, s2, e2 in matches)]
+    distinct: dict[str, str] = {}
+    for cue, _, _ in sorted(kept, key=lambda m: (m[1], m[2], m[0])):
+        distinct.setdefault(cue.lower(), cue)
+    return list(distinct.values())
+
+
+def lexicon(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, *,
+            nlp: Language | None = None) -> pd.DataFrame:
+    """Every claim x theme whose cues fire, uncalibrated: score ``1 - 0.5 ** n``, method ``lexicon``.
+
+    ``schema`` is ``pipeline.schemas.load_themes(path)``; ``parsed`` maps
+    paragraph_id to its spaCy ``Doc``.
+
+    >>> # lexicon(tables["claims"], tables["paragraphs"], parsed, load_themes(paths.themes)).iloc[1:3]
+    >>> #            claim_id          theme_id     group  score   method          evidence
+    >>> # 1  fiia-2018:c00003  trade_investment   economy    0.5  lexicon        [economic]
+    >>> # 2  fiia-2018:c00003          military  security    0.5  lexicon  [military power]
+    """
+    if claims.empty or not schema.themes:
+        return empty()
+    spans = claim_spans(claims, paragraphs, parsed)
+    index = Lexicon(schema, spans[0].vocab, nlp)
+    uncalibrated = Calibration()
+    rows = []
+    for claim_id, span in zip(claims["claim_id"], spans):
+        hits = index.hits(span)
+        rows += [{"claim_id": claim_id, "theme_id": t.id, "group": t.group, "method": "lexicon",
+                  "score": uncalibrated.score(t.id, hits[t.id]), "evidence": hits[t.id]}
+                 for t in schema.themes if t.id in hits]
+    return _frame(rows)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How often each cue was right on the gold ``train`` claims; turns a row's cues into its score.
+
+    A cue's precision is its record ``(fired, correct)`` smoothed towards the
+    pooled precision of all cues (``PRIOR_STRENGTH`` pseudo-claims); a row's
+    score is the noisy-OR of its cues' precisions, so each added cue raises
+    it. With no record every cue counts 0.5: the score is ``1 - 0.5 ** n``.
+
+    >>> Calibration().score("energy", ["oil", "gas"])
+    0.75
+    >>> Calibration(pooled=0.8, record={("leadership", "putin"): (10, 2)}).score("leadership", ["Putin"])
+    0.3
+    """
+
+    pooled: float = UNCALIBRATED
+    record: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    def precision(self, theme_id: str, cue: str) -> float:
+        fired, correct = self.record.get((theme_id, cue.lower()), (0, 0))
+        return (correct + PRIOR_STRENGTH * self.pooled) / (fired + PRIOR_STRENGTH)
+
+    def score(self, theme_id: str, evidence: list[str]) -> float:
+        return round(1.0 - float(np.prod([1.0 - self.precision(theme_id, cue) for cue in evidence])), 6)
+
+
+def calibrate(lexicon_rows: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFrame | None) -> Calibration:
+    """The cues' record on the gold ``train`` claims (never ``heldout``); without gold, none.
+
+    >>> claims = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."]})
+    >>> gold = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."],
+    ...                      "themes": [["energy"], []], "split": "train"})
+    >>> rows = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "theme_id": "energy", "evidence": [["oil"], ["Oil"]]})
+    >>> calibrate(rows, claims, gold)
+    Calibration(pooled=0.5, record={('energy', 'oil'): (2, 1)})
+    """
+    truth = _gold_themes(gold, claims, "train")
+    record: dict[tuple[str, str], tuple[int, int]] = {}
+    for claim_id, theme_id, evidence in zip(lexicon_rows["claim_id"], lexicon_rows["theme_id"],
+                                            lexicon_rows["evidence"]):
+        if claim_id in truth:
+            for cue in {c.lower() for c in evidence}:
+                fired, correct = record.get((theme_id, cue), (0, 0))
+                record[(theme_id, cue)] = (fired + 1, correct + (theme_id in truth[claim_id]))
+    fired = sum(f for f, _ in record.values())
+    pooled = sum(c for _, c in record.values()) / fired if fired else UNCALIBRATED
+    return Calibration(round(pooled, 6), dict(sorted(record.items())))
+
+
+# ------------------------------------------------------------------------------------------ gold
+
+def align_gold(gold: pd.DataFrame | None, claims: pd.DataFrame) -> pd.DataFrame:
+    """Gold rows plus ``run_id``: this run's claim with the same id and text, else the same text, else None.
+
+    >>> claims = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."]})
+    >>> gold = pd.DataFrame({"claim_id": ["d:c1", "d:c1"], "doc_id": "d", "text": ["A.", "B."]})
+    >>> align_gold(gold, claims)["run_id"].tolist()
+    ['d:c1', 'd:c2']
+    """
+    if gold is None or gold.empty:
+        return pd.DataFrame({"claim_id": [], "split": [], "themes": [], "run_id": []})
+    text_of = dict(zip(claims["claim_id"], claims["text"]))
+    by_text = dict(zip(zip(claims["doc_id"], claims["text"]), claims["claim_id"]))
+    doc_ids = gold["doc_id"] if "doc_id" in gold else gold["claim_id"].str.split(":").str[0]
+    run_ids = [cid if text_of.get(cid) == text else by_text.get((doc, text))
+               for cid, doc, text in zip(gold["claim_id"], doc_ids, gold["text"])]
+    return gold.assign(run_id=run_ids)
+
+
+def _gold_themes(gold: pd.DataFrame | None, claims: pd.DataFrame, split: str) -> dict[str, set[str]]:
+    """Claim id of this run -> gold themes, for the gold claims of one split found in ``claims``."""
+    aligned = align_gold(gold, claims)
+    return {run_id: set(themes) for run_id, s, themes in zip(aligned["run_id"], aligned["split"], aligned["themes"])
+            if run_id is not None and s == split}
+
+
+# ----------------------------------------------------------------------------------------- model
+
+def features(span: Span) -> str:
+    """The text the classifier reads: lower-cased lemmas, numbers folded, punctuation dropped.
+
+    >>> # features(nlp("Russia's exports rose by 12%.")[:])  ->  "russia 's export rise by <num>"
+    """
+    return " ".join("<num>" if t.like_num else t.lemma_.lower() for t in span
+                    if not (t.is_punct or t.is_space or t.is_quote))
+
+
+def training_labels(claims: pd.DataFrame, lexicon_rows: pd.DataFrame, gold: pd.DataFrame | None
+                    ) -> tuple[pd.Series, pd.Series]:
+    """Theme-id set and sample weight per training claim (indexed by claim_id).
+
+    Gold ``train`` claims carry their hand labels (weight ``GOLD_WEIGHT``),
+    gold ``heldout`` claims are left out, every other claim carries the
+    lexicon's labels (weight 1).
+
+    >>> claims = pd.DataFrame({"claim_id": ["a", "b", "c"], "doc_id": "d", "text": ["x", "y", "z"]})
+    >>> lex = pd.DataFrame({"claim_id": ["a", "c"], "theme_id": ["energy", "arctic"]})
+    >>> gold = pd.DataFrame({"claim_id": ["a", "b"], "doc_id": "d", "text": ["x", "y"],
+    ...                      "themes": [["military"], []], "split": ["train", "heldout"]})
+    >>> labels, weights = training_labels(claims, lex, gold)
+    >>> labels.to_dict(), weights.to_dict()
+    ({'a': {'military'}, 'c': {'arctic'}}, {'a': 3.0, 'c': 1.0})
+    """
+    silver = lexicon_rows.groupby("claim_id")["theme_id"].agg(set).to_dict() if len(lexicon_rows) else {}
+    labels = {claim_id: set(silver.get(claim_id, ())) for claim_id in claims["claim_id"]}
+    weights = dict.fromkeys(labels, 1.0)
+    for claim_id in _gold_themes(gold, claims, "heldout"):
+        labels.pop(claim_id, None), weights.pop(claim_id, None)
+    for claim_id, themes in _gold_themes(gold, claims, "train").items():
+        labels[claim_id], weights[claim_id] = themes, GOLD_WEIGHT
+    return pd.Series(labels, dtype=object), pd.Series(weights, dtype="float64")
+
+
+def model_scores(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, *,
+                 gold: pd.DataFrame | None = None, lexicon_rows: pd.DataFrame | None = None,
+                 nlp: Language | None = None) -> pd.DataFrame:
+    """The classifiers' probability for every claim x trainable theme (claim_id, theme_id, score).
+
+    Silver labels come from ``lexicon_rows`` (by default ``lexicon(...)``);
+    see ``training_labels``. Deterministic for the same input.
+
+    >>> # model_scores(claims, paragraphs, parsed, load_themes(paths.themes), gold=gold).query("score >= 0.5")
+    """
+    if claims.empty or not schema.themes:
+        return empty(SCORE_COLUMNS)
+    if lexicon_rows is None:
+        lexicon_rows = lexicon(claims, paragraphs, parsed, schema, nlp=nlp)
+    texts = pd.Series([features(s) for s in claim_spans(claims, paragraphs, parsed)], index=claims["claim_id"])
+    labels, weights = training_labels(claims, lexicon_rows, gold)
+    probabilities = _fit_predict(texts, labels, weights, [t.id for t in schema.themes])
+    rows = [{"claim_id": claim_id, "theme_id": theme_id, "score": float(p)}
+            for theme_id, column in probabilities.items() for claim_id, p in zip(texts.index, column)]
+    return _frame(rows, SCORE_COLUMNS)
+
+
+def _fit_predict(texts: pd.Series, labels: pd.Series, weights: pd.Series, theme_ids: list[str]
+                 ) -> dict[str, np.ndarray]:
+    """Theme id -> probability per text, for the themes with enough positive and negative examples."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    counts = {t: sum(t in s for s in labels) for t in theme_ids}
+    trainable = [t for t in theme_ids if MIN_POSITIVES <= counts[t] <= len(labels) - MIN_POSITIVES]
+    if not trainable:
+        return {}
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
+    train = vectorizer.fit_transform(texts[labels.index])
+    every = vectorizer.transform(texts)
+    result = {}
+    for theme_id in trainable:
+        classifier = LogisticRegression(class_weight=CLASS_WEIGHT, C=MODEL_C, solver="liblinear",
+                                        random_state=RANDOM_STATE)
+        classifier.fit(train, np.array([theme_id in s for s in labels], dtype=int), sample_weight=weights.to_numpy())
+        result[theme_id] = classifier.predict_proba(every)[:, 1]
+    return result
+
+
+# ------------------------------------------------------------------------------------------- tag
+
+def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, *,
+        gold: pd.DataFrame | None = None, threshold: float = 0.5, nlp: Language | None = None) -> pd.DataFrame:
+    """The ``claim_themes`` table: calibrated lexicon rows and model rows, each with score >= ``threshold``.
+
+    Columns: claim_id, theme_id, group, score, method (``lexicon`` /
+    ``model``), evidence (the cues; empty for the model). Rows follow the
+    order of ``claims``, then the schema's theme order. ``gold`` is the gold
+    claims table (``pipeline.evaluate.load_gold``); only its ``train`` split
+    is learnt from.
+
+    >>> # tag(claims, paragraphs, parsed, load_themes(paths.themes), gold=gold, threshold=0.5).head(3)
+    >>> #            claim_id            theme_id     group     score   method          evidence
+    >>> # 0  fiia-2018:c00001  great_power_status     order  0.554735    model                []
+    >>> # 1  fiia-2018:c00002  great_power_status     order  0.839721  lexicon         [bipolar]
+    >>> # 2  fiia-2018:c00003    trade_investment   economy  0.954206  lexicon        [economic]
+    """
+    raw = lexicon(claims, paragraphs, parsed, schema, nlp=nlp)
+    calibration = calibrate(raw, claims, gold)
+    lexical = raw.assign(score=[calibration.score(t, e) for t, e in zip(raw["theme_id"], raw["evidence"])])
+    lexical = lexical[lexical["score"] >= threshold]
+    probabilities = model_scores(claims, paragraphs, parsed, schema, gold=gold, lexicon_rows=lexical, nlp=nlp)
+    modelled = _model_rows(probabilities, lexical, schema, threshold)
+    parts = [frame for frame in (lexical, modelled) if len(frame)]
+    return _ordered(pd.concat(parts) if parts else empty(), claims, schema)
+
+
+def _model_rows(probabilities: pd.DataFrame, lexical: pd.DataFrame, schema, threshold: float) -> pd.DataFrame:
+    """Model rows at or above ``threshold`` for themes the lexicon did not keep on that claim."""
+    tagged = set(zip(lexical["claim_id"], lexical["theme_id"]))
+    new = np.array([pair not in tagged for pair in zip(probabilities["claim_id"], probabilities["theme_id"])],
+                   dtype=bool)
+    kept = probabilities[(probabilities["score"].to_numpy() >= threshold) & new]
+    group = {t.id: t.group for t in schema.themes}
+    return kept.assign(group=kept["theme_id"].map(group), method="model",
+                       evidence=[[] for _ in range(len(kept))])[list(COLUMNS)]
+
+
+def _ordered(frame: pd.DataFrame, claims: pd.DataFrame, schema) -> pd.DataFrame:
+    if frame.empty:
+        return empty()
+    claim_rank = {claim_id: i for i, claim_id in enumerate(claims["claim_id"])}
+    theme_rank = {t.id: i for i, t in enumerate(schema.themes)}
+    keys = [(claim_rank[c], theme_rank[t]) for c, t in zip(frame["claim_id"], frame["theme_id"])]
+    order = sorted(range(len(frame)), key=keys.__getitem__)
+    return frame.iloc[order].reset_index(drop=True).astype({k: v for k, v in COLUMNS.items() if v != "object"})
+
+
+def run(tables: dict[str, pd.DataFrame], *, parsed: dict[str, Doc], schema,
+        gold: pd.DataFrame | Path | None = None, threshold: float = 0.5,
+        nlp: Language | None = None) -> dict[str, pd.DataFrame]:
+    """The stage: ``claims`` and ``paragraphs`` in, ``claim_themes`` out (see ``tag``).
+
+    ``gold`` is best given as the loaded table; a path to the gold file is
+    read when it exists and ignored when it does not (weak supervision only).
+
+    >>> # run(tables, parsed=parsed, schema=load_themes(paths.themes), gold=gold, threshold=0.5)["claim_themes"]
+    """
+    return {"claim_themes": tag(tables["claims"], tables["paragraphs"], parsed, schema, gold=_gold_table(gold),
+                                threshold=threshold, nlp=nlp)}
+
+
+def _gold_table(gold: pd.DataFrame | Path | None) -> pd.DataFrame | None:
+    if isinstance(gold, (str, Path)):
+        return load_gold(Path(gold)) if Path(gold).exists() else None
+    return gold
+
+
+# -------------------------------------------------------------------------------------- measure
+
+def measure(claim_themes: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFrame, *, split: str = "train"
+            ) -> pd.DataFrame:
+    """Precision, recall, F1 and support per theme, then ``micro`` and ``macro`` rows, on one gold split.
+
+    Only gold claims found in ``claims`` (same id and text, else same text) count.
+
+    >>> claims = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."]})
+    >>> gold = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."],
+    ...                      "themes": [["energy"], []], "split": "train"})
+    >>> tagged = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "theme_id": ["energy", "energy"]})
+    >>> measure(tagged, claims, gold).loc["micro", ["precision", "recall", "f1"]].tolist()
+    [0.5, 1.0, 0.6667]
+    """
+    truth = {(c, t) for c, themes in _gold_themes(gold, claims, split).items() for t in themes}
+    wanted = set(_gold_themes(gold, claims, split))
+    predicted = {(c, t) for c, t in zip(claim_themes["claim_id"], claim_themes["theme_id"]) if c in wanted}
+    labels = sorted({t for _, t in truth | predicted})
+    rows = {label: prf({p for p in truth if p[1] == label}, {p for p in predicted if p[1] == label})
+            for label in labels}
+    macro = {name: round(float(np.mean([rows[label][name] for label in labels])), 4) if labels else 0.0
+             for name in ("precision", "recall", "f1")}
+    rows["micro"] = prf(truth, predicted)
+    rows["macro"] = macro | {"support": len(truth)}
+    return pd.DataFrame.from_dict(rows, orient="index")[["precision", "recall", "f1", "support"]]
+
