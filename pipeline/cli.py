@@ -106,7 +106,8 @@ def evaluate(root, model):
 
     paths = paths_for(root)
     config = from_environment().with_options(model=model, quiet=True)
-    result = evaluation.evaluate(runner.compute(paths, config).tables, evaluation.load_gold(paths.gold_claims))
+    result = evaluation.evaluate(runner.compute(paths, config).tables, evaluation.load_gold(paths.gold_claims),
+                                 alignment_gold=paths.gold_alignment)
     paths.outputs.mkdir(parents=True, exist_ok=True)
     runner.write_atomic(paths.evaluation, (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
     click.echo(evaluation.format_table(result))

@@ -105,7 +105,7 @@ def evaluate(tables: dict[str, pd.DataFrame], gold: pd.DataFrame, *, alignment_g
     """Scores per split (``train``, ``heldout``) plus how many gold claims the run could not find.
 
     Also ``alignment``: the aligner's section accuracy (``alignment_scores``)
-    against ``alignment_gold`` (default ``annotations/gold/alignment.yaml``),
+    against ``alignment_gold`` (``Paths.gold_alignment``),
     when that file exists.
     """
     aligned = _aligned(gold, tables)
@@ -114,8 +114,7 @@ def evaluate(tables: dict[str, pd.DataFrame], gold: pd.DataFrame, *, alignment_g
     for split in ("train", "heldout"):
         part = found[found.split == split]
         result[split] = layer_scores(part, _predicted(tables, part.run_id.tolist())) if len(part) else {}
-    alignment_gold = Path(alignment_gold) if alignment_gold is not None else _default_alignment_gold()
-    if alignment_gold.exists():
+    if alignment_gold is not None and Path(alignment_gold).exists():
         result["alignment"] = alignment_scores(tables, alignment_gold)
     return result
 
@@ -138,12 +137,6 @@ def format_table(result: dict) -> str:
 
 
 # --------------------------------------------------------------------------------------- alignment
-
-def _default_alignment_gold() -> Path:
-    from pipeline.paths import DEFAULT
-
-    return DEFAULT.gold / "alignment.yaml"
-
 
 def load_alignment_gold(path: Path) -> tuple[str, str, pd.DataFrame]:
     """The hand-made alignment gold: (source doc, target doc, one row per source claim).
@@ -219,7 +212,7 @@ def alignment_scores(tables: dict[str, pd.DataFrame], gold_path: Path, *, top: i
     source document; the others are listed in ``unmatched_gold_claims``.
 
     >>> # alignment_scores(tables, Path("annotations/gold/alignment.yaml"))["heldout"]
-    >>> # {'claims': 8, 'top1': 0.75, 'top5': 1.0, 'mrr': 0.8542}
+    >>> # {'claims': 8, 'top1': 0.75, 'top5': 1.0, 'mrr': 0.875}
     """
     from pipeline import align
 

@@ -59,6 +59,10 @@ class Paths:
         return self.gold / "claims.jsonl"
 
     @property
+    def gold_alignment(self) -> Path:
+        return self.gold / "alignment.yaml"
+
+    @property
     def outputs(self) -> Path:
         return self.root / "outputs"
 
