@@ -37,8 +37,13 @@ bench: install ## print speed and memory figures of the pipeline
 evaluate: install ## precision, recall and F1 per layer against the gold set (train and held-out)
 	$(GPC) evaluate
 
-validate: install ## validate the manifest and every schema file
+validate: install ## validate the manifest, every schema file and the overrides, all errors at once
 	$(GPC) validate
+
+agreement: QUIET := 1
+agreement: $(STAMP) outputs/quality.json ## Cohen's kappa per layer: make agreement A=annotations/gold/claims.jsonl B=pipeline [ARGS='--format json']
+	@test -n "$(A)" && test -n "$(B)" || { echo "usage: make agreement A=annotations/gold/claims.jsonl B=pipeline (each side a gold-format JSONL file or 'pipeline') [ARGS='--format json']" >&2; exit 2; }
+	@$(GPC) agreement "$(A)" "$(B)" $(ARGS)
 
 search: $(STAMP) outputs/quality.json ## full-text search of the claims: make search Q='sanction* NOT oil' [ARGS='--actor RUS']
 	@test -n "$$Q" || { echo "usage: make search Q='\"energy cooperation\" OR pipeline*' [ARGS='--actor CHN --section 2']" >&2; exit 2; }

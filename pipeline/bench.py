@@ -7,7 +7,12 @@ Figures printed:
 - a cold run of the whole pipeline against bare ``nlp.pipe`` over the same
   paragraphs, and the pipeline's overhead on top of the model;
 - a schema-only rerun (one cue added to themes.yaml) against the cold run,
-  and which stages it reused from the cache;
+  which stages it reused from the cache, whether any text was re-parsed and
+  the slowest stages; then a cue that tags new claims (so the overrides and
+  alignment stages re-run too);
+- the same as ``make all`` runs it, a new process each time (cold against a
+  schema edit), with the time spent importing, in the stages and writing
+  each output;
 - search and dataset-writing figures where that module is present.
 """
 
@@ -71,8 +76,40 @@ def _copy_project(paths: Paths, into: Path) -> Paths:
     return Paths(into)
 
 
+def _add_cue(paths: Paths, cue: str, *, theme: str | None = None):
+    """Add ``cue`` to the first theme (or to ``theme``) of the project's themes.yaml, as a user would."""
+    text = paths.themes.read_text(encoding="utf-8")
+    at = text.index(f"id: {theme}") if theme else 0
+    at = text.index("cues:", at)
+    paths.themes.write_text(text[:at] + f"cues:\n      - {cue}" + text[at + len("cues:"):], encoding="utf-8")
+
+
+class _ParseCounter:
+    """Counts the texts spaCy parses while installed (a schema-only rerun must parse none)."""
+
+    def __init__(self):
+        self.texts = 0
+        self._parse = parse._parse
+
+    def __enter__(self):
+        def counted(nlp, texts, *args, **kwargs):
+            self.texts += len(texts)
+            return self._parse(nlp, texts, *args, **kwargs)
+
+        parse._parse = counted
+        return self
+
+    def __exit__(self, *exc):
+        parse._parse = self._parse
+
+
 def pipeline_figures(paths: Paths, config: Config) -> dict:
-    """A cold run against bare nlp.pipe over the same text, then a schema-only rerun against the cold run."""
+    """A cold run against bare nlp.pipe over the same text, then schema-only reruns against the cold run.
+
+    All in one process, as a notebook or the test suite runs the pipeline: the model and the parses stay in
+    memory. Two edits: a cue that fires nowhere (only the themes stage re-runs) and one that tags new claims
+    (the themes, overrides and alignment stages re-run, as their input changed).
+    """
     nlp = parse.load_model(config.model)
     with tempfile.TemporaryDirectory() as folder:
         project = _copy_project(paths, Path(folder))
@@ -81,15 +118,77 @@ def pipeline_figures(paths: Paths, config: Config) -> dict:
         shutil.rmtree(project.cache, ignore_errors=True)
         parse._loaded.clear()
         cold, _ = _timed(runner.compute, project, config)
-        themes = project.themes.read_text(encoding="utf-8")
-        project.themes.write_text(themes.replace("cues:", "cues:\n      - benchmark cue", 1), encoding="utf-8")
-        rerun, result = _timed(runner.compute, project, config)
+        _add_cue(project, "benchmark cue")
+        with _ParseCounter() as parsed:
+            rerun, result = _timed(runner.compute, project, config)
+        _add_cue(project, "climate", theme="international_order")
+        with _ParseCounter() as parsed_again:
+            retag, retagged = _timed(runner.compute, project, config)
     return {
         "bare_nlp_pipe_s": round(bare, 2), "pipeline_cold_s": round(cold, 2),
         "pipeline_overhead_pct": round(100 * (cold - bare) / bare, 1),
         "schema_rerun_s": round(rerun, 2), "schema_rerun_pct_of_cold": round(100 * rerun / cold, 1),
         "schema_rerun_reused": ", ".join(result.cached),
-        "schema_rerun_reparsed": "parse" not in result.cached,
+        "schema_rerun_reparsed": parsed.texts > 0,
+        "schema_rerun_slowest": _slowest(result.timings),
+        "retag_rerun_s": round(retag, 2), "retag_rerun_pct_of_cold": round(100 * retag / cold, 1),
+        "retag_rerun_reused": ", ".join(retagged.cached),
+        "retag_rerun_reparsed": parsed_again.texts > 0,
+    }
+
+
+def _slowest(timings: dict[str, float], n: int = 3) -> str:
+    return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sorted(timings.items(), key=lambda kv: -kv[1])[:n])
+
+
+_BUILD_SCRIPT = """
+import json, sys, time
+started = time.perf_counter()
+from pathlib import Path
+from pipeline import runner
+from pipeline.config import Config
+from pipeline.paths import Paths
+imported = time.perf_counter() - started
+writers = {}
+def timed(writer):
+    def run(*args):
+        began = time.perf_counter()
+        writer(*args)
+        writers[writer.__name__] = round(time.perf_counter() - began, 2)
+    return run
+runner.WRITERS[:] = [timed(writer) for writer in runner.WRITERS]
+result = runner.build(Paths(Path(sys.argv[1])), Config(model=sys.argv[2], quiet=True))
+print(json.dumps({"import_s": round(imported, 2), "timings": result.timings, "writers": writers,
+                  "cached": result.cached}))
+"""
+
+
+def _build_in_new_process(project: Paths, config: Config) -> tuple[float, dict]:
+    import json
+    import subprocess
+
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _BUILD_SCRIPT, str(project.root), config.model],
+                          capture_output=True, text=True, check=True)
+    return time.perf_counter() - started, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def end_to_end_figures(paths: Paths, config: Config) -> dict:
+    """``make all`` as a user runs it, a new process each time: cold (no cache, no outputs) against the rerun
+    after a schema edit (a cue that tags new claims), with where the rerun's time goes."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = _copy_project(paths, Path(folder))
+        cold, _ = _build_in_new_process(project, config)
+        _add_cue(project, "climate", theme="international_order")
+        rerun, figures = _build_in_new_process(project, config)
+    timings = figures["timings"]
+    stages = {name: seconds for name, seconds in timings.items() if name != "write"}
+    return {
+        "make_all_cold_s": round(cold, 2), "make_all_schema_rerun_s": round(rerun, 2),
+        "make_all_schema_rerun_pct_of_cold": round(100 * rerun / cold, 1),
+        "make_all_rerun_imports_s": figures["import_s"],
+        "make_all_rerun_stages_s": f"{sum(stages.values()):.2f} ({_slowest(stages)})",
+        "make_all_rerun_writing_s": f"{timings.get('write', 0):.2f} ({_slowest(figures['writers'], 5)})",
     }
 
 
@@ -107,6 +206,7 @@ def main():
     for name, measure in (("structure", lambda: structure_figures(DEFAULT, config)),
                           ("pdf", lambda: pdf_figures(DEFAULT)),
                           ("pipeline", lambda: pipeline_figures(DEFAULT, config)),
+                          ("make all", lambda: end_to_end_figures(DEFAULT, config)),
                           ("search", lambda: search_figures(DEFAULT, config))):
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
         figures.update(measure())

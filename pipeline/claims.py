@@ -106,6 +106,18 @@ def claim_span(doc: Doc, paragraph_start: int, claim_start: int, claim_end: int)
 QUESTION_END = re.compile(r"\?[”’\"')\]]*$")
 
 
+SUBORDINATE = frozenset({"relcl", "ccomp", "advcl", "acl", "csubj", "csubjpass", "pcomp"})
+
+
+def in_main_clause(token) -> bool:
+    """Whether ``token`` belongs to its sentence's main clause (no subordinate clause on its way to the root)."""
+    while token.head.i != token.i:
+        if token.dep_ in SUBORDINATE:
+            return False
+        token = token.head
+    return True
+
+
 class ClaimTyper:
     """Claim type and hedging cues of a claim-types schema, compiled once for a spaCy pipeline."""
 
@@ -114,6 +126,7 @@ class ClaimTyper:
 
         self.priority = {t.id: t.priority for t in schema.claim_types}
         self.default = next((t.id for t in schema.claim_types if t.default), "assertion")
+        self.main_clause = {t.id for t in schema.claim_types if t.main_clause}
         self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.claim_types})
         self.hedges = CueIndex(nlp, {"hedged": list(schema.hedges)})
         self.patterns = Matcher(nlp.vocab)
@@ -128,15 +141,21 @@ class ClaimTyper:
         expected to" reports an old expectation, not a prediction.
         """
         fired = {label: cue for label, cue, start, _ in self.cues.find(span)
-                 if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))}
+                 if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))
+                 and self._in_scope(label, span.doc[start])}
         for match_id, start, end in self.patterns(span):
-            fired.setdefault(span.doc.vocab.strings[match_id], span.doc[start:end].text)
+            label = span.doc.vocab.strings[match_id]
+            if self._in_scope(label, span.doc[start]):
+                fired.setdefault(label, span.doc[start:end].text)
         if QUESTION_END.search(text) and "question" in self.priority:
             fired = {"question": "?"}
         if not fired:
             return self.default, []
         chosen = min(fired, key=self.priority.__getitem__)
         return chosen, [fired[chosen]]
+
+    def _in_scope(self, label: str, token) -> bool:
+        return label not in self.main_clause or in_main_clause(token)
 
     def hedges_of(self, span: Span) -> list[str]:
         return sorted({cue for _, cue, _, _ in self.hedges.find(span)})

@@ -17,14 +17,15 @@ from pipeline.paths import DEFAULT, Paths
 
 
 def one_line_errors(command):
-    """Turn a PipelineError into ``error: <file>: <problem>`` and its exit code."""
+    """Turn a PipelineError into ``error: <file>: <problem>`` lines (one per problem) and its exit code."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except PipelineError as error:
-            click.echo(f"error: {error}", err=True)
+            for line in error.lines():
+                click.echo(f"error: {line}", err=True)
             sys.exit(error.exit_code)
 
     return wrapper
@@ -71,7 +72,7 @@ def run(root, model, quiet):
 @root_option
 @one_line_errors
 def validate(root):
-    """Validate the manifest and every schema file under annotations/, reporting all errors at once.
+    """Validate the manifest, every schema file under annotations/ and the overrides, reporting all errors at once.
 
     \b
     Example:
@@ -94,6 +95,7 @@ def validate(root):
 def evaluate(root, model):
     """Score every annotation layer against the gold set (train and held-out splits).
 
+    Scores the automatic labels, before the manual corrections of annotations/overrides.yaml.
     Writes outputs/evaluation.json.
 
     \b
@@ -106,7 +108,9 @@ def evaluate(root, model):
 
     paths = paths_for(root)
     config = from_environment().with_options(model=model, quiet=True)
-    result = evaluation.evaluate(runner.compute(paths, config).tables, evaluation.load_gold(paths.gold_claims),
+    names = [stage.name for stage in runner._stages()]
+    automatic = runner.compute(paths, config, until=names[names.index("overrides") - 1]).tables
+    result = evaluation.evaluate(automatic, evaluation.load_gold(paths.gold_claims),
                                  alignment_gold=paths.gold_alignment)
     paths.outputs.mkdir(parents=True, exist_ok=True)
     runner.write_atomic(paths.evaluation, (json.dumps(result, indent=2, sort_keys=True) + "\n").encode())
@@ -130,9 +134,25 @@ def summary(result: runner.RunResult) -> str:
         cells = [documents[doc_id].get(key, "") for doc_id in documents]
         cells = [len(cell) if isinstance(cell, list) else cell for cell in cells]
         lines.append(f"{label:{width}}  " + "  ".join(f"{cell!s:>14}" for cell in cells))
+    lines += override_lines(result.quality.get("overrides"))
     cached = f" (cached: {', '.join(result.cached)})" if result.cached else ""
     lines.append(f"done in {sum(result.timings.values()):.1f} s{cached}; outputs in outputs/")
     return "\n".join(lines)
+
+
+def _entries_matching_nothing(n: int) -> str:
+    return f"{n} {'entry matches' if n == 1 else 'entries match'} no claim"
+
+
+def override_lines(counts: dict | None) -> list[str]:
+    """What the manual corrections did, and every entry that matched no claim (never dropped silently)."""
+    if not counts or not counts["entries"]:
+        return []
+    lines = [f"overrides: {counts['entries']} entries; {counts['applied']} corrections applied, "
+             f"{counts['no-op']} already in place; " + _entries_matching_nothing(len(counts["unmatched_entries"]))]
+    lines += [f"  unmatched overrides[{entry['override']}] {entry['selector']}: no claim has it any more; "
+              "fix or remove it in annotations/overrides.yaml" for entry in counts["unmatched_entries"]]
+    return lines
 
 
 def main():
@@ -285,3 +305,100 @@ def align(source, target, top, fmt, root):
     frame = aligning.align(tables, source=source, target=target, top=top, weak_threshold=threshold)
     click.echo(aligning.format_alignments(frame, tables["claims"], fmt=fmt, weak_threshold=threshold,
                                           width=max(80, shutil.get_terminal_size((120, 24)).columns)))
+
+
+# --------------------------------------------------------------------------- exchange and agreement
+
+
+@cli.command(epilog=example("gpc export --to label-studio            # outputs/exchange/label-studio.json + .xml\n"
+                            "  gpc export --to doccano --out review.jsonl\n"
+                            "  gpc export --to docbin                  # outputs/exchange/claims.spacy"))
+@click.option("--to", "to", type=click.Choice(["label-studio", "doccano", "docbin"]), required=True,
+              help="Tool format to write.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: outputs/exchange/label-studio.json, doccano.jsonl or claims.spacy).")
+@click.option("--labels-as", "key", type=click.Choice(["predictions", "annotations"]), default="predictions",
+              show_default=True, help="Label Studio: give the pipeline's labels as pre-annotations or as annotations.")
+@root_option
+@one_line_errors
+def export(to, out, key, root):
+    """Export every claim with its actor spans, themes, claim type and hedging for an annotation tool.
+
+    Label Studio: a JSON list of tasks (a .jsonl --out gives JSON Lines) and, beside it, the labelling
+    configuration (.xml) to paste into the project's Labeling Interface. doccano: JSON Lines for a sequence
+    labelling or an intent detection and slot filling project. docbin: a spaCy DocBin (ents = actors, cats = themes).
+    """
+    from pathlib import Path
+
+    from pipeline import exchange, parse, schemas
+
+    paths = paths_for(root)
+    config = from_environment().with_options(quiet=True)
+    tables = runner.compute(paths, config).tables
+    parsed = parse.docs(tables["paragraphs"], model=config.model, cache_dir=paths.parse_cache) \
+        if to == "docbin" else None
+    target = Path(out) if out else paths.exchange / exchange.DEFAULT_NAMES[to]
+    written = exchange.export(tables, to=to, out=target, actors=schemas.load_actors(paths.actors),
+                              themes=schemas.load_themes(paths.themes),
+                              claim_types=schemas.load_claim_types(paths.claim_types), parsed=parsed, key=key)
+    click.echo(f"{len(tables['claims'])} claims written to {', '.join(str(path) for path in written)}")
+
+
+@cli.command(name="import", epilog=example("gpc import --from label-studio ~/Downloads/project-1-export.json\n"
+                                           "  gpc import --from doccano admin.jsonl --dry-run"))
+@click.option("--from", "tool", type=click.Choice(["label-studio", "doccano"]), required=True,
+              help="Tool the file was exported from.")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Print the corrections found; write nothing.")
+@root_option
+@one_line_errors
+def import_(tool, file, dry_run, root):
+    """Turn a corrected export from an annotation tool into entries of annotations/overrides.yaml.
+
+    Every reviewed claim (Label Studio: its latest annotation) is compared with the current labels; each claim
+    that differs gets one entry, appended at the end of the file with the user's comments kept. Run `make all`
+    afterwards to apply them.
+    """
+    from pathlib import Path
+
+    from pipeline import exchange, schemas
+
+    paths = paths_for(root)
+    tables = runner.compute(paths, from_environment().with_options(quiet=True)).tables
+    known = {"actors": schemas.load_actors(paths.actors).ids, "themes": schemas.load_themes(paths.themes).ids,
+             "claim_types": schemas.load_claim_types(paths.claim_types).ids,
+             "documents": [doc.id for doc in schemas.load_manifest(paths.manifest).documents]}
+    result = exchange.import_file(Path(file), tool=tool, tables=tables, overrides_path=paths.overrides,
+                                  known=known, dry_run=dry_run)
+    click.echo(f"{result.reviewed} reviewed claims: {len(result.entries)} with corrections, {result.unchanged} "
+               f"unchanged; {result.unreviewed} not reviewed; {len(result.not_found)} not found in this run")
+    for claim in result.not_found:
+        click.echo(f"  not found (re-segmented or from another corpus?): {claim}")
+    if dry_run:
+        for entry in result.entries:
+            click.echo(f"  {entry}")
+    elif result.entries:
+        entries = f"{len(result.entries)} {'entry' if len(result.entries) == 1 else 'entries'}"
+        click.echo(f"appended {entries} to {paths.overrides}; run `make all` to apply them")
+
+
+@cli.command(epilog=example("gpc agreement annotations/gold/claims.jsonl pipeline\n"
+                            "  gpc agreement coder_a.jsonl coder_b.jsonl --format json"))
+@click.argument("a")
+@click.argument("b")
+@format_option("table", "json")
+@root_option
+@one_line_errors
+def agreement(a, b, fmt, root):
+    """Cohen's kappa per layer between two sets of labels for the same claims.
+
+    A and B are label files in the gold format (JSON Lines like annotations/gold/claims.jsonl) or the word
+    `pipeline` (the last run's labels for the other side's claims). Actors and themes: one yes/no decision per
+    claim and label, pooled and per label; claim type: one category per claim; hedged: yes/no.
+    """
+    import json
+
+    from pipeline import agreement as agreeing
+
+    result = agreeing.compare(a, b, datasets=paths_for(root).datasets)
+    click.echo(agreeing.format_table(result) if fmt == "table" else json.dumps(result, indent=2))

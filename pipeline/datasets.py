@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 DATASET_TABLES = (
     "documents", "sections", "paragraphs", "footnotes", "markers",
     "claims", "actor_mentions", "claim_actors", "claim_themes", "references", "claim_citations",
-    "alignments",
+    "alignments", "override_log",
 )
 FORMATS = ("parquet", "csv", "jsonl")
 
@@ -150,6 +150,9 @@ DICTIONARY: dict[str, TableDoc] = {
             "hedged": "True when a hedging cue (annotations/claim_types.yaml `hedges`) occurs in the claim.",
             "type_cues": "The cues that decided `claim_type` (list; empty for the default type).",
             "hedge_cues": "The hedging cues found in the claim (list).",
+            "type_method": "Who set `claim_type`: `rule` (the cues of annotations/claim_types.yaml) or `override` "
+                           "(annotations/overrides.yaml; see override_log).",
+            "hedged_method": "Who set `hedged`: `rule` (the hedging cues) or `override` (annotations/overrides.yaml).",
         }),
     "actor_mentions": TableDoc(
         "One row per mention of an actor in a claim.", (), {
@@ -169,7 +172,9 @@ DICTIONARY: dict[str, TableDoc] = {
         ("claim_id", "actor_id"), {
             "claim_id": _CLAIM_ID,
             "actor_id": "Actor id (→ actor_mentions.actor_id).",
-            "role": "Strongest role of its mentions: `agent` > `target` > `mentioned`.",
+            "role": "Strongest role of its mentions: `agent` > `target` > `mentioned` (or the role an override set).",
+            "method": "`rule` (a registry match among its mentions), `ner` (only NER mentions) or `override` "
+                      "(added, or its role set, by annotations/overrides.yaml; an added actor has no mention).",
         }),
     "claim_themes": TableDoc(
         "One row per claim × theme assigned to it (multi-label; a claim may have none).",
@@ -209,6 +214,21 @@ DICTIONARY: dict[str, TableDoc] = {
             "note": "Footnote number of the marker (→ footnotes.note); empty for an in-text citation.",
             "ref_id": "Reference cited (→ references.ref_id); empty when the note cites nothing parseable.",
             "resolved": "False when the marker's footnote text was not found.",
+        }),
+    "override_log": TableDoc(
+        "One row per manual correction (annotations/overrides.yaml) × claim it matched: what it did, or that it "
+        "matched no claim.", (), {
+            "override": "Position of the entry in annotations/overrides.yaml (0-based, as `make validate` names it: "
+                        "`overrides[3]`).",
+            "selector": "How the entry picks its claim: `claim_id=...`, or `text=\"...\"` (whitespace-normalised) "
+                        "with an optional `doc=...`.",
+            "claim_id": "The claim it matched (→ claims.claim_id); empty when it matched none.",
+            "action": "`add_actor`, `remove_actor`, `add_theme`, `remove_theme`, `claim_type` or `hedged`.",
+            "value": "What the action sets: `CHN (agent)`, `energy`, `prediction`, `true`.",
+            "previous": "The value before (role, claim type, hedged), when there was one; else empty.",
+            "status": "`applied`, `no-op` (the claim already had it) or `unmatched` (no claim has that id or text: "
+                      "re-segmented or renumbered; also reported in outputs/quality.json).",
+            "note": "The entry's note: who made the correction and why.",
         }),
     "alignments": TableDoc(
         "One row per source claim (a press-release claim) × ranked target claim (the report passage that "

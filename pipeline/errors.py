@@ -1,4 +1,4 @@
-"""The few exception classes a user can cause; the CLI turns each into one line."""
+"""The few exception classes a user can cause; the CLI turns each into one line per problem."""
 
 from __future__ import annotations
 
@@ -17,6 +17,15 @@ class PipelineError(Exception):
         self.problem = problem
         super().__init__(f"{self.where}: {problem}")
 
+    def lines(self) -> list[str]:
+        """The message as the lines the CLI prints, one per problem.
+
+        >>> PipelineError("corpus/manifest.yaml", "file not found").lines()
+        ['corpus/manifest.yaml: file not found']
+        """
+        problems = getattr(self, "problems", None)  # set by the schema loaders on any error class
+        return [f"{self.where}: {problem}" for problem in problems] if problems else [str(self)]
+
 
 class InputError(PipelineError):
     """A corpus source or the manifest is missing, empty, unreadable or malformed."""
@@ -32,9 +41,18 @@ class SchemaError(PipelineError):
 
     exit_code = 3
 
-    def __init__(self, where: object, problems: list[str] | str):
+    def __init__(self, where: object, problems: list[str] | str, *, lines: list[str] | None = None):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self._lines = lines
         super().__init__(where, "; ".join(self.problems))
+
+    def lines(self) -> list[str]:
+        """One ``file: entry -> field: message`` line per problem (several files when ``lines`` was given).
+
+        >>> SchemaError("annotations/themes.yaml", ["themes[x] -> label: field required", "groups: must not be empty"]).lines()
+        ['annotations/themes.yaml: themes[x] -> label: field required', 'annotations/themes.yaml: groups: must not be empty']
+        """
+        return list(self._lines) if self._lines else super().lines()
 
 
 class QueryError(PipelineError):

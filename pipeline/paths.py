@@ -71,6 +71,10 @@ class Paths:
         return self.outputs / "datasets"
 
     @property
+    def exchange(self) -> Path:
+        return self.outputs / "exchange"
+
+    @property
     def database(self) -> Path:
         return self.outputs / "corpus.sqlite"
 

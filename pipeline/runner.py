@@ -2,15 +2,19 @@
 
 Stages are plain functions over tables; only this module does I/O. Each
 stage's output is cached under ``.cache/stages`` keyed by the hash of its
-input tables, the schema files it reads, the options it uses and the package
-version, so a schema edit re-runs only the stages that read that schema.
+input tables, the schema files it reads, the options it uses, the package
+version and the source of the modules it imports (``code_digest``), so a
+schema edit re-runs only the stages that read that schema (and those whose
+input tables it changed), and editing the summaries or the CLI re-runs none.
 Outputs are written to a staging folder and moved into place at the end: a
 failed run leaves the last good outputs intact.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import inspect
 import json
 import pickle
 import shutil
@@ -66,30 +70,94 @@ def frame_digest(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _stage_key(stage: Stage, tables: Tables, paths: Paths, config: Config) -> str:
+def _stage_key(stage: Stage, tables: Tables, paths: Paths, config: Config, digests: dict | None = None) -> str:
+    """The cache key of a stage: its input tables, schema files, options and code.
+
+    ``digests`` remembers table digests within one run (by table name and frame identity), so a table
+    several stages read (claims, paragraphs) is hashed once.
+    """
+    digests = {} if digests is None else digests
     digest = hashlib.sha256(f"{stage.name}|{__version__}".encode())
     for name in stage.reads:
-        digest.update(f"|{name}:{frame_digest(tables[name])}".encode())
+        known = digests.get(name)
+        if known is None or known[0] is not tables[name]:
+            known = digests[name] = (tables[name], frame_digest(tables[name]))
+        digest.update(f"|{name}:{known[1]}".encode())
     for schema in stage.schemas:
         path = getattr(paths, schema)
         digest.update(f"|{schema}:".encode() + (path.read_bytes() if path.exists() else b""))
     for option in stage.options:
         digest.update(f"|{option}={getattr(config, option)}".encode())
-    digest.update(_code_digest().encode())
+    digest.update(code_digest(stage).encode())
     return digest.hexdigest()[:24]
 
 
-@lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """The package's source, so a code change never serves a stale cached table."""
-    digest = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(module.read_bytes())
+PACKAGE = Path(__file__).parent
+# The runner runs the stages and imports the output writers; its source never changes a stage's tables.
+_NOT_STAGE_CODE = frozenset({"runner"})
+
+
+@lru_cache(maxsize=None)
+def _imports(module: str) -> frozenset[str]:
+    """The package modules ``pipeline/<module>.py`` imports, at module level or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "pipeline":
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pipeline."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("pipeline."))
+    return frozenset(name for name in found if (PACKAGE / f"{name}.py").is_file())
+
+
+def _stage_code(function: Callable) -> tuple[list[str], set[str]]:
+    """The source of a stage function and of the helpers of its module it calls, and the package modules
+    they name (``claims.run`` names ``claims``; ``from pipeline import align`` inside it names ``align``)."""
+    sources, modules, seen = [], set(), set()
+    todo = [function.__code__]
+    while todo:
+        code = todo.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        try:
+            sources.append(inspect.getsource(code))
+        except (OSError, TypeError):
+            sources.append(code.co_code.hex())
+        for name in code.co_names:
+            if (PACKAGE / f"{name}.py").is_file():
+                modules.add(name)
+            helper = function.__globals__.get(name)
+            if inspect.isfunction(helper) and helper.__module__ == function.__module__:
+                todo.append(helper.__code__)
+        todo += [const for const in code.co_consts if inspect.iscode(const)]
+    return sources, modules
+
+
+@lru_cache(maxsize=None)
+def code_digest(stage: Stage) -> str:
+    """The source a stage's output depends on: its function and every package module it reaches by imports.
+
+    So a code change never serves a stale cached table, while editing a module no stage imports (the
+    summaries, the report, the CLI, search) re-runs nothing.
+    """
+    sources, todo = _stage_code(stage.function)
+    modules: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module not in modules and module not in _NOT_STAGE_CODE:
+            modules.add(module)
+            todo |= _imports(module)
+    digest = hashlib.sha256("\x00".join(sources).encode())
+    for module in sorted(modules):
+        digest.update(f"|{module}:".encode() + (PACKAGE / f"{module}.py").read_bytes())
     return digest.hexdigest()
 
 
-def _run_stage(stage: Stage, tables: Tables, paths: Paths, config: Config, result: RunResult) -> Tables:
-    key = _stage_key(stage, tables, paths, config)
+def _run_stage(stage: Stage, tables: Tables, paths: Paths, config: Config, result: RunResult,
+               digests: dict | None = None) -> Tables:
+    key = _stage_key(stage, tables, paths, config, digests)
     cache_file = paths.stage_cache / f"{stage.name}-{key}.pkl"
     started = time.perf_counter()
     if cache_file.exists():
@@ -130,10 +198,15 @@ def read_sources(documents: list, paths: Paths) -> dict[str, bytes]:
 
 
 def validate(paths: Paths = DEFAULT) -> None:
-    """Raise one SchemaError listing every problem in the manifest and the schema files."""
+    """Raise one SchemaError listing every problem in the manifest, the schema files and the overrides.
+
+    Its ``lines()`` are ``file: entry -> field: message``, one per problem, as ``gpc validate`` prints them;
+    nothing has been computed or written yet, so the last good outputs stay as they were.
+    """
     problems = validate_all(paths)
     if problems:
-        raise SchemaError(problems[0].split(":", 1)[0], [problems[0].split(": ", 1)[-1], *problems[1:]])
+        where = problems[0].split(": ", 1)[0] if len({p.split(": ", 1)[0] for p in problems}) == 1 else paths.annotations
+        raise SchemaError(where, [p.split(": ", 1)[-1] for p in problems], lines=problems)
 
 
 def compute(paths: Paths = DEFAULT, config: Config = Config(), *, until: str | None = None) -> RunResult:
@@ -145,8 +218,9 @@ def compute(paths: Paths = DEFAULT, config: Config = Config(), *, until: str | N
     started = time.perf_counter()
     result.tables.update(ingest.run(manifest.documents, sources))
     result.timings["ingest"] = round(time.perf_counter() - started, 4)
+    digests: dict = {}
     for stage in _stages():
-        result.tables.update(_run_stage(stage, result.tables, paths, config, result))
+        result.tables.update(_run_stage(stage, result.tables, paths, config, result, digests))
         if stage.name == until:
             break
     return result
@@ -198,7 +272,12 @@ def quality_report(result: RunResult) -> dict:
     documents = result.tables["documents"]
     for doc_id, counts in per_document.items():
         counts["pages"] = int(documents.loc[documents.doc_id == doc_id, "n_pages"].iloc[0])
-    return {"documents": per_document}
+    report = {"documents": per_document}
+    if "override_log" in result.tables:
+        from pipeline.overrides import summary
+
+        report["overrides"] = summary(result.tables["override_log"])
+    return report
 
 
 def _write_quality(result: RunResult, paths: Paths, config: Config):

@@ -18,16 +18,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from pipeline.errors import InputError, PipelineError, SchemaError
 from pipeline.paths import Paths
 
 UPPER_ID, LOWER_ID, DOC_ID = r"^[A-Z][A-Z0-9_]*$", r"^[a-z][a-z0-9_]*$", r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+CLAIM_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*:c[0-9]+$"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 UpperId = Annotated[str, StringConstraints(pattern=UPPER_ID)]
 LowerId = Annotated[str, StringConstraints(pattern=LOWER_ID)]
 DocId = Annotated[str, StringConstraints(pattern=DOC_ID)]
+ClaimId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CLAIM_ID)]
 
 
 @lru_cache(maxsize=1)
@@ -206,6 +208,7 @@ class ClaimType(_Frozen):
     definition: Text
     priority: int
     default: bool = False
+    main_clause: bool = False
     cues: tuple[Text, ...] = ()
     patterns: tuple[TokenPattern, ...] = ()
 
@@ -243,11 +246,77 @@ class ClaimTypeSchema(_Frozen):
         return sorted(self.claim_types, key=lambda claim_type: claim_type.priority)
 
 
+# ---------------------------------------------------------------- overrides
+
+ROLES = ("agent", "target", "mentioned")
+OVERRIDE_ACTIONS = ("add_actors", "remove_actors", "add_themes", "remove_themes", "claim_type", "hedged")
+
+
+class ActorChange(_Frozen):
+    """An actor an override adds to a claim (or whose role it sets), with its role."""
+
+    actor: UpperId
+    role: Literal["agent", "target", "mentioned"] = "mentioned"
+
+
+class Override(_Frozen):
+    """One manual correction of one claim, applied after every annotation stage (``pipeline.overrides``).
+
+    The claim is selected by ``claim_id``, or by ``text``: the claim's exact text, compared with runs of
+    whitespace folded to one space, optionally only in document ``doc`` (a text survives re-segmentation
+    and renumbering elsewhere in the document; an id does not).
+    """
+
+    claim_id: ClaimId | None = None
+    text: Text | None = None
+    doc: DocId | None = None
+    add_actors: tuple[ActorChange, ...] = ()
+    remove_actors: tuple[UpperId, ...] = ()
+    add_themes: tuple[LowerId, ...] = ()
+    remove_themes: tuple[LowerId, ...] = ()
+    claim_type: LowerId | None = None
+    hedged: bool | None = None
+    note: Text | None = None
+
+    @field_validator("add_actors", mode="before")
+    @classmethod
+    def _bare_ids(cls, value):
+        """``add_actors: [CHN]`` is short for ``add_actors: [{actor: CHN, role: mentioned}]``."""
+        return [{"actor": item} if isinstance(item, str) else item for item in value] \
+            if isinstance(value, list) else value
+
+    @property
+    def selector(self) -> str:
+        """How the entry picks its claim, as one line: ``claim_id=...`` or ``text="..."`` (and ``doc=...``).
+
+        >>> Override(text="Russia  longs for recognition.", doc="fiia-2018", hedged=False).selector
+        'text="Russia longs for recognition." doc=fiia-2018'
+        """
+        if self.claim_id:
+            return f"claim_id={self.claim_id}"
+        return f'text="{" ".join(self.text.split())}"' + (f" doc={self.doc}" if self.doc else "")
+
+
+class OverrideSchema(_Frozen):
+    """``annotations/overrides.yaml``: the manual corrections, applied in file order (a later entry wins)."""
+
+    overrides: tuple[Override, ...] = ()
+
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value):
+        return () if value is None else value
+
+
 # ---------------------------------------------------------------- reading and reporting
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (PyYAML would keep the last)."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A safe loader that refuses a key given twice in one mapping (PyYAML would keep the last).
+
+    Built on libyaml when PyYAML has it (about ten times faster than the pure-Python parser: the
+    schema files are read at the start of every run, so this is part of every schema-only rerun).
+    """
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -298,6 +367,7 @@ _ID_RULES = {
     UPPER_ID: "use upper-case letters, digits and _ (e.g. OTHER_STATE)",
     LOWER_ID: "use lower-case letters, digits and _ (e.g. trade_investment)",
     DOC_ID: "use letters, digits, '.', '_' and '-' (e.g. pr-596-2018)",
+    CLAIM_ID: "write <doc_id>:c<number> as in claims.claim_id (e.g. fiia-2018:c00042)",
 }
 _WANTED = {"string": "text", "list": "a list", "tuple": "a list", "dict": "a mapping", "model": "a mapping",
            "int": "a whole number", "bool": "true or false"}
@@ -478,6 +548,55 @@ def _claim_type_checks(data: dict) -> list[str]:
     return problems + [f"hedges: {hedge!r} is listed {n} times" for hedge, n in counts.items() if n > 1]
 
 
+def _override_checks(known: dict[str, list[str]]):
+    """Selector and action rules, and (for each kind in ``known``) ids the other files declare."""
+    where = {"actors": "annotations/actors.yaml", "themes": "annotations/themes.yaml",
+             "claim_types": "annotations/claim_types.yaml", "documents": "corpus/manifest.yaml"}
+
+    def unknown(name: str, field: str, value, kind: str) -> list[str]:
+        if kind not in known or not isinstance(value, str) or value in known[kind]:
+            return []
+        return [f"{name} -> {field}: {value!r} is not declared in {where[kind]} (known: {', '.join(known[kind])})"]
+
+    def check(data: dict) -> list[str]:
+        problems = []
+        for name, entry in _entries(data, "overrides"):
+            has_id, has_text = bool(entry.get("claim_id")), bool(entry.get("text"))
+            if has_id == has_text:
+                problems.append(f"{name}: give claim_id or text, not both" if has_id else
+                                f"{name}: no claim selected; give claim_id (e.g. fiia-2018:c00042) or text "
+                                "(the claim's exact sentence)")
+            if has_id and entry.get("doc"):
+                problems.append(f"{name} -> doc: only narrows a text selector; the claim_id already names the document")
+            if not any(entry.get(action) not in (None, [], "") for action in OVERRIDE_ACTIONS):
+                problems.append(f"{name}: no correction given; add one of {', '.join(OVERRIDE_ACTIONS)}")
+            claim_id = entry.get("claim_id")
+            if isinstance(claim_id, str) and re.match(CLAIM_ID, claim_id.strip()) and "documents" in known \
+                    and claim_id.strip().split(":")[0] not in known["documents"]:
+                problems.append(f"{name} -> claim_id: document {claim_id.strip().split(':')[0]!r} is not declared "
+                                f"in corpus/manifest.yaml (known: {', '.join(known['documents'])})")
+            problems += unknown(name, "doc", entry.get("doc"), "documents")
+            problems += unknown(name, "claim_type", entry.get("claim_type"), "claim_types")
+            added = [item.get("actor") if isinstance(item, dict) else item for item in _list(entry, "add_actors")]
+            for i, actor in enumerate(added):
+                problems += unknown(name, f"add_actors[{i}]", actor, "actors")
+            for field, kind, added_ids in (("remove_actors", "actors", added),
+                                           ("add_themes", "themes", []),
+                                           ("remove_themes", "themes", _list(entry, "add_themes"))):
+                for i, value in enumerate(_list(entry, field)):
+                    problems += unknown(name, f"{field}[{i}]", value, kind)
+                    if value in added_ids:
+                        problems.append(f"{name} -> {field}[{i}]: {value!r} is both added and removed by this entry")
+        return problems
+
+    return check
+
+
+def _list(entry: dict, field: str) -> list:
+    value = entry.get(field)
+    return value if isinstance(value, list) else []
+
+
 # ---------------------------------------------------------------- public loaders
 
 
@@ -518,18 +637,38 @@ def load_claim_types(path: str | Path) -> ClaimTypeSchema:
     return _load(path, ClaimTypeSchema, _claim_type_checks, SchemaError)
 
 
+def load_overrides(path: str | Path, *, known: dict[str, list[str]] | None = None) -> OverrideSchema:
+    """The validated manual corrections; no file means none. Raises SchemaError naming every problem.
+
+    ``known`` maps ``actors``, ``themes``, ``claim_types`` and ``documents`` to the ids the other files
+    declare, so an override naming an undeclared id is refused (``validate_all`` passes them).
+
+    >>> load_overrides("annotations/overrides.yaml").overrides
+    ()
+    """
+    if not Path(path).exists():
+        return OverrideSchema()
+    return _load(path, OverrideSchema, _override_checks(known or {}), SchemaError)
+
+
 def validate_all(paths: Paths) -> list[str]:
-    """Load the manifest and every schema file; one line per problem, empty when all is well.
+    """Load the manifest, every schema file and the overrides; one line per problem, empty when all is well.
 
     >>> validate_all(Paths())
     []
     """
-    loaders = [(paths.manifest, load_manifest), (paths.actors, load_actors),
-               (paths.themes, load_themes), (paths.claim_types, load_claim_types)]
-    lines = []
-    for path, loader in loaders:
+    loaders = [("documents", paths.manifest, load_manifest), ("actors", paths.actors, load_actors),
+               ("themes", paths.themes, load_themes), ("claim_types", paths.claim_types, load_claim_types)]
+    lines, known = [], {}
+    for kind, path, loader in loaders:
         try:
-            loader(path)
+            loaded = loader(path)
         except PipelineError as err:
             lines += [f"{err.where}: {problem}" for problem in getattr(err, "problems", [err.problem])]
+        else:
+            known[kind] = list(loaded.ids) if hasattr(loaded, "ids") else [doc.id for doc in loaded.documents]
+    try:
+        load_overrides(paths.overrides, known=known)
+    except PipelineError as err:
+        lines += [f"{err.where}: {problem}" for problem in err.problems]
     return lines

@@ -5,7 +5,7 @@ Adding a stage means adding one line here; the runner does the rest.
 
 from __future__ import annotations
 
-from pipeline import actors, citations, claims, parse, schemas, structure, themes
+from pipeline import actors, citations, claims, evaluate, overrides, parse, schemas, structure, themes
 from pipeline.runner import Stage
 
 
@@ -33,8 +33,16 @@ def _actors(tables, *, paths, config):
 
 
 def _themes(tables, *, paths, config):
+    # The gold claims are read here, not in the stage: without the file the themes are weakly supervised.
+    gold = evaluate.load_gold(paths.gold_claims) if paths.gold_claims.exists() else None
     return themes.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_themes(paths.themes),
-                      gold=paths.gold_claims, threshold=config.theme_threshold)
+                      gold=gold, threshold=config.theme_threshold)
+
+
+def _overrides(tables, *, paths, config):
+    theme_schema = schemas.load_themes(paths.themes)
+    return overrides.run(tables, overrides=schemas.load_overrides(paths.overrides),
+                         groups={theme.id: theme.group for theme in theme_schema.themes})
 
 
 def _citations(tables, *, paths, config):
@@ -56,6 +64,9 @@ STAGES: list[Stage] = [
     Stage("themes", _themes, reads=("claims", "paragraphs"), schemas=("themes", "gold_claims"),
           options=("model", "theme_threshold")),
     Stage("citations", _citations, reads=("footnotes", "paragraphs", "claims")),
+    # Manual corrections come last, so every table below (and every output) carries them.
+    Stage("overrides", _overrides, reads=("claims", "actor_mentions", "claim_actors", "claim_themes"),
+          schemas=("overrides", "themes")),
     Stage("align", _align, reads=("claims", "paragraphs", "claim_actors", "claim_themes", "documents"),
           options=("weak_support_threshold",)),
 ]

@@ -30,7 +30,7 @@ alone, so a theme added to the YAML is tagged with no code change.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.claims import claim_span
 from pipeline.cues import CueIndex
-from pipeline.evaluate import load_gold, prf
+from pipeline.evaluate import prf
 
 COLUMNS = {"claim_id": "str", "theme_id": "str", "group": "str", "score": "float64", "method": "str",
            "evidence": "object"}
@@ -94,7 +94,7 @@ class Lexicon:
     def __init__(self, schema, vocab, nlp: Language | None = None):
         # Cues are written in lemma form (themes.yaml), so a tokenizer suffices; the default
         # blank pipeline also keeps a context-free lemmatizer from widening them.
-        nlp = nlp or spacy.blank(vocab.lang or "en")
+        nlp = nlp or _blank(vocab.lang or "en")
         self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.themes})
         self.matcher = Matcher(vocab, validate=True)
         self.patterns: dict[str, list[dict]] = {}
@@ -115,6 +115,12 @@ class Lexicon:
         for label, cue, start, end in found:
             by_theme.setdefault(label, []).append((cue, start, end))
         return {label: _maximal(matches) for label, matches in by_theme.items()}
+
+
+@lru_cache(maxsize=4)
+def _blank(lang: str) -> Language:
+    """A tokenizer-only pipeline, made once per process (spacy.blank takes 0.1 s, a tenth of a theme rerun)."""
+    return spacy.blank(lang)
 
 
 def _core(pattern: list[dict], start: int, end: int) -> tuple[int, int]:
@@ -157,7 +163,7 @@ def lexicon(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Do
     index = Lexicon(schema, spans[0].vocab, nlp)
     uncalibrated = Calibration()
     rows = []
-    for claim_id, span in zip(claims["claim_id"], spans):
+    for claim_id, span in zip(claims["claim_id"].tolist(), spans):
         hits = index.hits(span)
         rows += [{"claim_id": claim_id, "theme_id": t.id, "group": t.group, "method": "lexicon",
                   "score": uncalibrated.score(t.id, hits[t.id]), "evidence": hits[t.id]}
@@ -192,7 +198,8 @@ class Calibration:
 
 
 def calibrate(lexicon_rows: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFrame | None) -> Calibration:
-    """The cues' record on the gold ``train`` claims (never ``heldout``); without gold, none.
+    """The cues' record on the gold ``train`` claims (never ``heldout``), for the themes the gold was labelled
+    for (``gold_theme_ids``); without gold, none.
 
     >>> claims = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."]})
     >>> gold = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."],
@@ -201,11 +208,11 @@ def calibrate(lexicon_rows: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFra
     >>> calibrate(rows, claims, gold)
     Calibration(pooled=0.5, record={('energy', 'oil'): (2, 1)})
     """
-    truth = _gold_themes(gold, claims, "train")
+    truth, labelled = _gold_themes(gold, claims, "train"), gold_theme_ids(gold)
     record: dict[tuple[str, str], tuple[int, int]] = {}
-    for claim_id, theme_id, evidence in zip(lexicon_rows["claim_id"], lexicon_rows["theme_id"],
+    for claim_id, theme_id, evidence in zip(lexicon_rows["claim_id"].tolist(), lexicon_rows["theme_id"].tolist(),
                                             lexicon_rows["evidence"]):
-        if claim_id in truth:
+        if claim_id in truth and theme_id in labelled:
             for cue in {c.lower() for c in evidence}:
                 fired, correct = record.get((theme_id, cue), (0, 0))
                 record[(theme_id, cue)] = (fired + 1, correct + (theme_id in truth[claim_id]))
@@ -226,12 +233,28 @@ def align_gold(gold: pd.DataFrame | None, claims: pd.DataFrame) -> pd.DataFrame:
     """
     if gold is None or gold.empty:
         return pd.DataFrame({"claim_id": [], "split": [], "themes": [], "run_id": []})
-    text_of = dict(zip(claims["claim_id"], claims["text"]))
-    by_text = dict(zip(zip(claims["doc_id"], claims["text"]), claims["claim_id"]))
+    ids, texts = claims["claim_id"].tolist(), claims["text"].tolist()
+    text_of = dict(zip(ids, texts))
+    by_text = dict(zip(zip(claims["doc_id"].tolist(), texts), ids))
     doc_ids = gold["doc_id"] if "doc_id" in gold else gold["claim_id"].str.split(":").str[0]
     run_ids = [cid if text_of.get(cid) == text else by_text.get((doc, text))
-               for cid, doc, text in zip(gold["claim_id"], doc_ids, gold["text"])]
+               for cid, doc, text in zip(gold["claim_id"].tolist(), list(doc_ids), gold["text"].tolist())]
     return gold.assign(run_id=run_ids)
+
+
+def gold_theme_ids(gold: pd.DataFrame | None) -> set[str]:
+    """The themes the gold set was labelled for: those it gives at least one claim.
+
+    A theme added to themes.yaml after the gold was labelled is absent from every gold claim, which says
+    nothing about it: its cues are not calibrated on the gold and the gold claims keep its lexicon labels in
+    training (``training_labels``), so a new theme is tagged with no change to the gold file.
+
+    >>> sorted(gold_theme_ids(pd.DataFrame({"themes": [["energy"], [], ["arctic", "energy"]]})))
+    ['arctic', 'energy']
+    """
+    if gold is None or gold.empty or "themes" not in gold:
+        return set()
+    return {theme for themes in gold["themes"] if isinstance(themes, (list, tuple)) for theme in themes}
 
 
 def _gold_themes(gold: pd.DataFrame | None, claims: pd.DataFrame, split: str) -> dict[str, set[str]]:
@@ -257,24 +280,27 @@ def training_labels(claims: pd.DataFrame, lexicon_rows: pd.DataFrame, gold: pd.D
     """Theme-id set and sample weight per training claim (indexed by claim_id).
 
     Gold ``train`` claims carry their hand labels (weight ``GOLD_WEIGHT``),
-    gold ``heldout`` claims are left out, every other claim carries the
-    lexicon's labels (weight 1).
+    plus the lexicon's labels of themes the gold was not labelled for
+    (``gold_theme_ids``); gold ``heldout`` claims are left out; every other
+    claim carries the lexicon's labels (weight 1).
 
     >>> claims = pd.DataFrame({"claim_id": ["a", "b", "c"], "doc_id": "d", "text": ["x", "y", "z"]})
     >>> lex = pd.DataFrame({"claim_id": ["a", "c"], "theme_id": ["energy", "arctic"]})
     >>> gold = pd.DataFrame({"claim_id": ["a", "b"], "doc_id": "d", "text": ["x", "y"],
     ...                      "themes": [["military"], []], "split": ["train", "heldout"]})
     >>> labels, weights = training_labels(claims, lex, gold)
-    >>> labels.to_dict(), weights.to_dict()
-    ({'a': {'military'}, 'c': {'arctic'}}, {'a': 3.0, 'c': 1.0})
+    >>> {c: sorted(t) for c, t in labels.items()}, weights.to_dict()  # no gold label is energy: a keeps it
+    ({'a': ['energy', 'military'], 'c': ['arctic']}, {'a': 3.0, 'c': 1.0})
     """
     silver = lexicon_rows.groupby("claim_id")["theme_id"].agg(set).to_dict() if len(lexicon_rows) else {}
     labels = {claim_id: set(silver.get(claim_id, ())) for claim_id in claims["claim_id"]}
     weights = dict.fromkeys(labels, 1.0)
     for claim_id in _gold_themes(gold, claims, "heldout"):
         labels.pop(claim_id, None), weights.pop(claim_id, None)
+    labelled = gold_theme_ids(gold)
     for claim_id, themes in _gold_themes(gold, claims, "train").items():
-        labels[claim_id], weights[claim_id] = themes, GOLD_WEIGHT
+        unlabelled = {theme for theme in silver.get(claim_id, ()) if theme not in labelled}
+        labels[claim_id], weights[claim_id] = themes | unlabelled, GOLD_WEIGHT
     return pd.Series(labels, dtype=object), pd.Series(weights, dtype="float64")
 
 
@@ -295,9 +321,14 @@ def model_scores(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[st
     texts = pd.Series([features(s) for s in claim_spans(claims, paragraphs, parsed)], index=claims["claim_id"])
     labels, weights = training_labels(claims, lexicon_rows, gold)
     probabilities = _fit_predict(texts, labels, weights, [t.id for t in schema.themes])
-    rows = [{"claim_id": claim_id, "theme_id": theme_id, "score": float(p)}
-            for theme_id, column in probabilities.items() for claim_id, p in zip(texts.index, column)]
-    return _frame(rows, SCORE_COLUMNS)
+    if not probabilities:
+        return empty(SCORE_COLUMNS)
+    ids = texts.index.tolist()
+    return pd.DataFrame({"claim_id": ids * len(probabilities),
+                         "theme_id": [theme_id for theme_id in probabilities for _ in ids],
+                         "score": np.concatenate([np.asarray(column, dtype="float64")
+                                                  for column in probabilities.values()])}
+                        ).astype({k: v for k, v in SCORE_COLUMNS.items() if v != "object"})
 
 
 def _fit_predict(texts: pd.Series, labels: pd.Series, weights: pd.Series, theme_ids: list[str]
@@ -342,7 +373,7 @@ def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], 
     """
     raw = lexicon(claims, paragraphs, parsed, schema, nlp=nlp)
     calibration = calibrate(raw, claims, gold)
-    lexical = raw.assign(score=[calibration.score(t, e) for t, e in zip(raw["theme_id"], raw["evidence"])])
+    lexical = raw.assign(score=[calibration.score(t, e) for t, e in zip(raw["theme_id"].tolist(), raw["evidence"])])
     lexical = lexical[lexical["score"] >= threshold]
     probabilities = model_scores(claims, paragraphs, parsed, schema, gold=gold, lexicon_rows=lexical, nlp=nlp)
     modelled = _model_rows(probabilities, lexical, schema, threshold)
@@ -352,8 +383,9 @@ def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], 
 
 def _model_rows(probabilities: pd.DataFrame, lexical: pd.DataFrame, schema, threshold: float) -> pd.DataFrame:
     """Model rows at or above ``threshold`` for themes the lexicon did not keep on that claim."""
-    tagged = set(zip(lexical["claim_id"], lexical["theme_id"]))
-    new = np.array([pair not in tagged for pair in zip(probabilities["claim_id"], probabilities["theme_id"])],
+    tagged = set(zip(lexical["claim_id"].tolist(), lexical["theme_id"].tolist()))
+    new = np.array([pair not in tagged for pair in zip(probabilities["claim_id"].tolist(),
+                                                        probabilities["theme_id"].tolist())],
                    dtype=bool)
     kept = probabilities[(probabilities["score"].to_numpy() >= threshold) & new]
     group = {t.id: t.group for t in schema.themes}
@@ -364,31 +396,27 @@ def _model_rows(probabilities: pd.DataFrame, lexical: pd.DataFrame, schema, thre
 def _ordered(frame: pd.DataFrame, claims: pd.DataFrame, schema) -> pd.DataFrame:
     if frame.empty:
         return empty()
-    claim_rank = {claim_id: i for i, claim_id in enumerate(claims["claim_id"])}
+    claim_rank = {claim_id: i for i, claim_id in enumerate(claims["claim_id"].tolist())}
     theme_rank = {t.id: i for i, t in enumerate(schema.themes)}
-    keys = [(claim_rank[c], theme_rank[t]) for c, t in zip(frame["claim_id"], frame["theme_id"])]
+    keys = [(claim_rank[c], theme_rank[t]) for c, t in zip(frame["claim_id"].tolist(), frame["theme_id"].tolist())]
     order = sorted(range(len(frame)), key=keys.__getitem__)
     return frame.iloc[order].reset_index(drop=True).astype({k: v for k, v in COLUMNS.items() if v != "object"})
 
 
 def run(tables: dict[str, pd.DataFrame], *, parsed: dict[str, Doc], schema,
-        gold: pd.DataFrame | Path | None = None, threshold: float = 0.5,
+        gold: pd.DataFrame | None = None, threshold: float = 0.5,
         nlp: Language | None = None) -> dict[str, pd.DataFrame]:
     """The stage: ``claims`` and ``paragraphs`` in, ``claim_themes`` out (see ``tag``).
 
-    ``gold`` is best given as the loaded table; a path to the gold file is
-    read when it exists and ignored when it does not (weak supervision only).
+    ``gold`` is the loaded gold table (``pipeline.evaluate.load_gold``; the runner reads the file), or
+    None for weak supervision only.
 
     >>> # run(tables, parsed=parsed, schema=load_themes(paths.themes), gold=gold, threshold=0.5)["claim_themes"]
     """
-    return {"claim_themes": tag(tables["claims"], tables["paragraphs"], parsed, schema, gold=_gold_table(gold),
+    if gold is not None and not isinstance(gold, pd.DataFrame):
+        raise TypeError(f"gold must be a DataFrame (pipeline.evaluate.load_gold) or None, not {type(gold).__name__}")
+    return {"claim_themes": tag(tables["claims"], tables["paragraphs"], parsed, schema, gold=gold,
                                 threshold=threshold, nlp=nlp)}
-
-
-def _gold_table(gold: pd.DataFrame | Path | None) -> pd.DataFrame | None:
-    if isinstance(gold, (str, Path)):
-        return load_gold(Path(gold)) if Path(gold).exists() else None
-    return gold
 
 
 # -------------------------------------------------------------------------------------- measure

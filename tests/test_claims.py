@@ -61,6 +61,8 @@ def test_claims_carry_their_markers_and_offsets(nlp, schema):
     ("Moscow may be ready to side more openly with Beijing.", "prediction", True),
     ("It seems to have the political will to use it.", "assertion", True),
     ("This would be very likely to increase Russian concerns.", "prediction", True),
+    ("The norms that should serve as a basis for cooperation were never defined.", "assertion", False),
+    ("China, in turn, regards the EU as a key economic partner.", "attribution", False),
 ])
 def test_claim_type_and_hedging(nlp, schema, sentence, claim_type, hedged):
     found = claims_of(nlp, schema, sentence)

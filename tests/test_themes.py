@@ -1,3 +1,5 @@
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -208,11 +210,34 @@ def test_inputs_are_not_mutated_and_output_is_deterministic(nlp):
     assert set(first.method) <= set(themes.METHODS)
 
 
-def test_missing_gold_file_means_weak_supervision_only(nlp, tmp_path):
+def test_no_gold_means_weak_supervision_only(nlp):
     claims, paragraphs, parsed = tables(nlp, "Oil and gas.", "Sanctions bite.")
     out = themes.run({"claims": claims, "paragraphs": paragraphs}, parsed=parsed, schema=SCHEMA,
-                     gold=tmp_path / "missing.jsonl")["claim_themes"]
+                     gold=None)["claim_themes"]
     assert out[["theme_id", "method"]].values.tolist() == [["energy", "lexicon"], ["sanctions", "lexicon"]]
+
+
+def test_the_stage_reads_no_files(nlp, tmp_path):
+    claims, paragraphs, parsed = tables(nlp, "Oil and gas.")
+    with pytest.raises(TypeError, match="DataFrame"):
+        themes.run({"claims": claims, "paragraphs": paragraphs}, parsed=parsed, schema=SCHEMA,
+                   gold=tmp_path / "claims.jsonl")
+
+
+def test_the_stage_wrapper_loads_the_gold_file_when_there_is_one(monkeypatch, tmp_path):
+    from pipeline import stages
+    from pipeline.config import Config
+    from pipeline.paths import Paths
+
+    seen = []
+    monkeypatch.setattr(stages.themes, "run", lambda tables, **kwargs: seen.append(kwargs["gold"]) or {})
+    monkeypatch.setattr(stages, "_parsed", lambda *args: {})
+    paths = Paths(tmp_path)
+    shutil.copytree(Paths().annotations, paths.annotations)
+    stages._themes({}, paths=paths, config=Config())
+    paths.gold_claims.unlink()
+    stages._themes({}, paths=paths, config=Config())
+    assert isinstance(seen[0], pd.DataFrame) and len(seen[0]) > 0 and seen[1] is None
 
 
 def test_scores_micro_and_macro_against_a_split():
