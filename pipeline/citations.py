@@ -240,8 +240,9 @@ def _footnote_references(doc_id: str, notes: pd.DataFrame) -> list[dict]:
 
 def _sentences(text: str) -> list[tuple[int, int]]:
     top = set(_top_level(text, 0, len(text)))
+    # An abbreviation is a few characters long: look only at the end of the text before the full stop.
     cuts = [m.end() for m in SENTENCE_END.finditer(text)
-            if m.start() in top and not ABBREVIATION.search(text[:m.start()])]
+            if m.start() in top and not ABBREVIATION.search(text[max(0, m.start() - 20):m.start()])]
     return _spans(text, cuts, 0, len(text))
 
 
