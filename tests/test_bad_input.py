@@ -2,61 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipeline.paths import DEFAULT
-
-SMALL_REPORT = """ 1. INTRODUCTION
-
-The great-power system has been in constant change since the end of the Cold War.1 The West
-
-emerged strong from the bipolar system, and Russia longs for recognition from the US.
-
-                                                      
-
-1 Keohane & Nye 1977.
-"""
-
-MANIFEST = """documents:
-  - id: small
-    kind: report
-    format: pdf_text
-    source: small.txt
-    title: A small report
-    date: 2018-12-12
-    publisher: Test Institute
-    language: en
-"""
-
+from conftest import SMALL_MANIFEST
 
 def gpc(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipeline", *args, "--root", str(root)],
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A small project that has run once, so it has outputs to keep intact."""
-    root = tmp_path_factory.mktemp("project")
-    shutil.copytree(DEFAULT.annotations, root / "annotations")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "small.txt").write_text(SMALL_REPORT, encoding="utf-8")
-    (root / "corpus" / "manifest.yaml").write_text(MANIFEST, encoding="utf-8")
-    done = gpc(root, "run", "--quiet")
-    assert done.returncode == 0, done.stderr
-    return root
-
-
 @pytest.fixture
-def project(built, tmp_path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(built, root)
-    return root
+def project(small_project) -> Path:
+    return small_project.root
 
 
 def outputs_of(root: Path) -> dict[str, bytes]:
@@ -80,15 +41,15 @@ BAD_INPUTS = {
                   "small.txt", "UTF-8"),
     "manifest not yaml": (lambda root: write(root / "corpus" / "manifest.yaml", "documents: [\n  - id: x\n"),
                           "manifest.yaml", "YAML"),
-    "unknown kind": (lambda root: write(root / "corpus" / "manifest.yaml", MANIFEST.replace("kind: report", "kind: memo")),
+    "unknown kind": (lambda root: write(root / "corpus" / "manifest.yaml", SMALL_MANIFEST.replace("kind: report", "kind: memo")),
                      "manifest.yaml", "memo"),
-    "missing field": (lambda root: write(root / "corpus" / "manifest.yaml", MANIFEST.replace("    source: small.txt\n", "")),
+    "missing field": (lambda root: write(root / "corpus" / "manifest.yaml", SMALL_MANIFEST.replace("    source: small.txt\n", "")),
                       "manifest.yaml", "source"),
     "corrupt pdf": (lambda root: (write(root / "corpus" / "small.txt", b"%PDF-1.4\n1 0 obj <<\n" * 3),
-                                  write(root / "corpus" / "manifest.yaml", MANIFEST.replace("format: pdf_text", "format: pdf"))),
+                                  write(root / "corpus" / "manifest.yaml", SMALL_MANIFEST.replace("format: pdf_text", "format: pdf"))),
                     "small.txt", "PDF"),
     "scanned pdf": (lambda root: (write(root / "corpus" / "small.txt", _scanned_pdf()),
-                                  write(root / "corpus" / "manifest.yaml", MANIFEST.replace("format: pdf_text", "format: pdf"))),
+                                  write(root / "corpus" / "manifest.yaml", SMALL_MANIFEST.replace("format: pdf_text", "format: pdf"))),
                     "small.txt", "text layer"),
 }
 
@@ -107,8 +68,8 @@ def test_bad_input_gives_one_line_and_keeps_outputs(project, case):
     assert outputs_of(project) == before
 
 
-def test_a_good_run_writes_the_contract_tables(built):
-    datasets = built / "outputs" / "datasets"
-    for table in ("documents", "sections", "paragraphs", "footnotes", "markers"):
+def test_a_good_run_writes_the_contract_tables(small_built):
+    datasets = small_built / "outputs" / "datasets"
+    for table in ("documents", "sections", "paragraphs", "footnotes", "markers", "claims", "claim_themes"):
         assert (datasets / f"{table}.parquet").exists()
-    assert (built / "outputs" / "quality.json").exists()
+    assert (small_built / "outputs" / "quality.json").exists()
