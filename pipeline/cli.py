@@ -125,7 +125,8 @@ def summary(result: runner.RunResult) -> str:
         ("markers expected", "markers_expected"), ("markers missing", "markers_missing"),
         ("markers out of order", "markers_out_of_order"), ("footnotes resolved", "footnotes_resolved"),
         ("footnotes unresolved", "footnotes_unresolved"), ("hyphen breaks joined", "hyphen_joined"),
-        ("compounds kept", "hyphen_kept"),
+        ("compounds kept", "hyphen_kept"), ("claims", "claims"), ("claims with an actor", "claims_with_actor"),
+        ("claims with a theme", "claims_with_theme"), ("claims citing a note", "claims_citing"),
     ]
     documents = result.quality["documents"]
     width = max(len(label) for label, _ in rows)

@@ -272,12 +272,27 @@ def quality_report(result: RunResult) -> dict:
     documents = result.tables["documents"]
     for doc_id, counts in per_document.items():
         counts["pages"] = int(documents.loc[documents.doc_id == doc_id, "n_pages"].iloc[0])
+        counts.update(_annotation_counts(result.tables, doc_id))
     report = {"documents": per_document}
     if "override_log" in result.tables:
         from pipeline.overrides import summary
 
         report["overrides"] = summary(result.tables["override_log"])
     return report
+
+
+def _annotation_counts(tables: Tables, doc_id: str) -> dict:
+    """How many of a document's claims carry each kind of annotation."""
+    if "claims" not in tables:
+        return {}
+    claims = set(tables["claims"].loc[tables["claims"].doc_id == doc_id, "claim_id"])
+
+    def claims_with(table: str) -> int:
+        ids = tables[table]["claim_id"] if table in tables else pd.Series(dtype=str)
+        return int(ids[ids.isin(claims)].nunique())
+
+    return {"claims": len(claims), "claims_with_actor": claims_with("claim_actors"),
+            "claims_with_theme": claims_with("claim_themes"), "claims_citing": claims_with("claim_citations")}
 
 
 def _write_quality(result: RunResult, paths: Paths, config: Config):
