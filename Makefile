@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SOURCES := $(wildcard corpus/*) $(wildcard annotations/*.yaml) $(wildcard pipeline/*.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help all install run test bench evaluate validate search kwic serve check-report agreement clean
+.PHONY: help all install run test bench evaluate validate search serve check-report agreement clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'

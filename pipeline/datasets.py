@@ -352,11 +352,6 @@ def jsonl_bytes(frame: pd.DataFrame) -> bytes:
 WRITERS = {"parquet": parquet_bytes, "csv": csv_bytes, "jsonl": jsonl_bytes}
 
 
-def write_parquet(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Write every dataset table present in ``tables`` to ``folder/<name>.parquet``."""
-    return write_tables(tables, folder, formats=("parquet",))
-
-
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path, *, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Write every dataset table present in ``tables`` as ``folder/<name>.<format>``; returns the files written.
 

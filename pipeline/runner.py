@@ -260,12 +260,6 @@ def _move_into_place(staging: Path, outputs: Path):
             source.replace(target)
 
 
-def _write_datasets(result: RunResult, paths: Paths, config: Config):
-    from pipeline.datasets import write_parquet
-
-    write_parquet(result.tables, paths.datasets)
-
-
 def quality_report(result: RunResult) -> dict:
     """The counts a user checks after a run, per document (see ``outputs/quality.json``)."""
     per_document = {row.pop("doc_id"): row for row in result.tables["quality"].to_dict("records")}
