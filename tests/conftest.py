@@ -57,6 +57,15 @@ def make_small_project(root: Path) -> Paths:
 
 
 @pytest.fixture(scope="session")
+def nlp():
+    """The real English model, loaded once for every test that parses text."""
+    from pipeline.config import DEFAULT_MODEL
+    from pipeline.parse import load_model
+
+    return load_model(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
 def small_built(tmp_path_factory) -> Path:
     """The small project after one full run (outputs and caches in place)."""
     root = tmp_path_factory.mktemp("small")

@@ -6,16 +6,9 @@ import pandas as pd
 import pytest
 
 from pipeline import actors
-from pipeline.config import DEFAULT_MODEL
 from pipeline.errors import PipelineError
-from pipeline.parse import load_model
 from pipeline.paths import DEFAULT
 from pipeline.schemas import load_actors
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_model(DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="module")

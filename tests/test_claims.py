@@ -8,14 +8,8 @@ import pytest
 from pipeline import claims, structure
 from pipeline.config import DEFAULT_MODEL
 from pipeline.ingest import pdf_text_lines
-from pipeline.parse import load_model
 from pipeline.paths import DEFAULT
 from pipeline.schemas import load_claim_types
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_model(DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="module")

