@@ -31,7 +31,7 @@ run: all ## alias of all
 test: install ## run the test suite
 	$(PY) -m pytest
 
-bench: install ## print speed and memory figures of the pipeline
+bench: install ## print speed figures, each against a baseline measured in the same run
 	$(PY) -m pipeline.bench
 
 evaluate: install ## precision, recall and F1 per layer against the gold set (train and held-out)
