@@ -106,6 +106,13 @@ def claim_span(doc: Doc, paragraph_start: int, claim_start: int, claim_end: int)
     return doc.char_span(claim_start - paragraph_start, claim_end - paragraph_start, alignment_mode="expand")
 
 
+def claim_spans(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc]) -> list[Span]:
+    """The tokens of every claim, in the order of ``claims``."""
+    starts = paragraphs.set_index("paragraph_id")["start"]
+    return [claim_span(parsed[c.paragraph_id], int(starts[c.paragraph_id]), int(c.start), int(c.end))
+            for c in claims[["paragraph_id", "start", "end"]].itertuples()]
+
+
 QUESTION_END = re.compile(r"\?[”’\"')\]]*$")
 
 
@@ -171,11 +178,9 @@ def classify(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, D
     claim; a final ``?`` makes a question; otherwise the schema's default type.
     """
     typer = ClaimTyper(schema, nlp)
-    starts = paragraphs.set_index("paragraph_id")["start"]
     types, type_cues, hedge_cues = [], [], []
-    for claim in claims.itertuples():
-        span = claim_span(parsed[claim.paragraph_id], starts[claim.paragraph_id], claim.start, claim.end)
-        claim_type, cues = typer.type_of(span, claim.text)
+    for span, text in zip(claim_spans(claims, paragraphs, parsed), claims["text"]):
+        claim_type, cues = typer.type_of(span, text)
         types.append(claim_type)
         type_cues.append(cues)
         hedge_cues.append(typer.hedges_of(span))

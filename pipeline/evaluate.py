@@ -71,15 +71,23 @@ def _predicted(tables: dict[str, pd.DataFrame], claim_ids: list[str]) -> pd.Data
     })
 
 
-def _aligned(gold: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Gold claims matched to the run's claims by id, or by exact text where segmentation moved ids."""
-    claims = tables["claims"]
-    by_text = dict(zip(claims.doc_id + "\x00" + claims.text, claims.claim_id))
-    ids = set(claims.claim_id)
-    gold = gold.copy()
-    gold["run_id"] = [cid if cid in ids and claims.set_index("claim_id").at[cid, "text"] == text
-                      else by_text.get(f"{doc}\x00{text}") for cid, doc, text in zip(gold.claim_id, gold.doc_id, gold.text)]
-    return gold
+def align_gold(gold: pd.DataFrame | None, claims: pd.DataFrame) -> pd.DataFrame:
+    """Gold rows plus ``run_id``: this run's claim with the same id and text, else the same text, else None.
+
+    >>> claims = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."]})
+    >>> gold = pd.DataFrame({"claim_id": ["d:c1", "d:c1"], "doc_id": "d", "text": ["A.", "B."]})
+    >>> align_gold(gold, claims)["run_id"].tolist()
+    ['d:c1', 'd:c2']
+    """
+    if gold is None or gold.empty:
+        return pd.DataFrame({"claim_id": [], "split": [], "themes": [], "run_id": []})
+    ids, texts = claims["claim_id"].tolist(), claims["text"].tolist()
+    text_of = dict(zip(ids, texts))
+    by_text = dict(zip(zip(claims["doc_id"].tolist(), texts), ids))
+    doc_ids = gold["doc_id"] if "doc_id" in gold else gold["claim_id"].str.split(":").str[0]
+    run_ids = [cid if text_of.get(cid) == text else by_text.get((doc, text))
+               for cid, doc, text in zip(gold["claim_id"].tolist(), list(doc_ids), gold["text"].tolist())]
+    return gold.assign(run_id=run_ids)
 
 
 def layer_scores(gold: pd.DataFrame, predicted: pd.DataFrame) -> dict:
@@ -108,7 +116,7 @@ def evaluate(tables: dict[str, pd.DataFrame], gold: pd.DataFrame, *, alignment_g
     against ``alignment_gold`` (``Paths.gold_alignment``),
     when that file exists.
     """
-    aligned = _aligned(gold, tables)
+    aligned = align_gold(gold, tables["claims"])
     found = aligned[aligned.run_id.notna()]
     result = {"unmatched_gold_claims": aligned.loc[aligned.run_id.isna(), "claim_id"].tolist()}
     for split in ("train", "heldout"):

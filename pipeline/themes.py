@@ -39,9 +39,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
-from pipeline.claims import claim_span
+from pipeline.claims import claim_spans
 from pipeline.cues import CueIndex
-from pipeline.evaluate import prf
+from pipeline.evaluate import align_gold, prf
 
 COLUMNS = {"claim_id": "str", "theme_id": "str", "group": "str", "score": "float64", "method": "str",
            "evidence": "object"}
@@ -73,13 +73,6 @@ def _frame(rows: list[dict], columns: dict[str, str] = COLUMNS) -> pd.DataFrame:
     if not rows:
         return empty(columns)
     return pd.DataFrame(rows, columns=list(columns)).astype({k: v for k, v in columns.items() if v != "object"})
-
-
-def claim_spans(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc]) -> list[Span]:
-    """The tokens of every claim, in the order of ``claims``."""
-    starts = paragraphs.set_index("paragraph_id")["start"]
-    return [claim_span(parsed[c.paragraph_id], int(starts[c.paragraph_id]), int(c.start), int(c.end))
-            for c in claims[["paragraph_id", "start", "end"]].itertuples()]
 
 
 # --------------------------------------------------------------------------------------- lexicon
@@ -222,25 +215,6 @@ def calibrate(lexicon_rows: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFra
 
 
 # ------------------------------------------------------------------------------------------ gold
-
-def align_gold(gold: pd.DataFrame | None, claims: pd.DataFrame) -> pd.DataFrame:
-    """Gold rows plus ``run_id``: this run's claim with the same id and text, else the same text, else None.
-
-    >>> claims = pd.DataFrame({"claim_id": ["d:c1", "d:c2"], "doc_id": "d", "text": ["A.", "B."]})
-    >>> gold = pd.DataFrame({"claim_id": ["d:c1", "d:c1"], "doc_id": "d", "text": ["A.", "B."]})
-    >>> align_gold(gold, claims)["run_id"].tolist()
-    ['d:c1', 'd:c2']
-    """
-    if gold is None or gold.empty:
-        return pd.DataFrame({"claim_id": [], "split": [], "themes": [], "run_id": []})
-    ids, texts = claims["claim_id"].tolist(), claims["text"].tolist()
-    text_of = dict(zip(ids, texts))
-    by_text = dict(zip(zip(claims["doc_id"].tolist(), texts), ids))
-    doc_ids = gold["doc_id"] if "doc_id" in gold else gold["claim_id"].str.split(":").str[0]
-    run_ids = [cid if text_of.get(cid) == text else by_text.get((doc, text))
-               for cid, doc, text in zip(gold["claim_id"].tolist(), list(doc_ids), gold["text"].tolist())]
-    return gold.assign(run_id=run_ids)
-
 
 def gold_theme_ids(gold: pd.DataFrame | None) -> set[str]:
     """The themes the gold set was labelled for: those it gives at least one claim.
