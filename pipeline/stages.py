@@ -61,7 +61,7 @@ STAGES: list[Stage] = [
     Stage("claims", _claims, reads=("paragraphs", "sections", "markers"), schemas=("claim_types",),
           options=("model",)),
     Stage("actors", _actors, reads=("claims", "paragraphs"), schemas=("actors",), options=("model",)),
-    Stage("themes", _themes, reads=("claims", "paragraphs"), schemas=("themes", "gold_claims"),
+    Stage("themes", _themes, reads=("claims", "paragraphs", "claim_actors"), schemas=("themes", "gold_claims"),
           options=("model", "theme_threshold")),
     Stage("citations", _citations, reads=("footnotes", "paragraphs", "claims")),
     # Manual corrections come last, so every table below (and every output) carries them.

@@ -15,8 +15,9 @@ claim_id, theme_id, group, score, method, evidence) from two methods:
     the gold ``train`` claims (see ``Calibration``); with no gold every cue
     counts 0.5 and the score is ``1 - 0.5 ** n`` for ``n`` cues.
 ``model``
-    one TF-IDF (lemma 1-2-grams) + logistic-regression classifier per theme,
-    trained on the gold ``train`` claims (hand labels) plus every other claim
+    one TF-IDF (lemma 1-2-grams, plus a token per actor of the claim and
+    one for how many there are, from ``claim_actors``) + logistic-regression
+    classifier per theme, trained on the gold ``train`` claims (hand labels) plus every other claim
     labelled by the lexicon (silver labels). Gold ``heldout`` claims are never
     trained or calibrated on. The probability is the ``score``; ``evidence``
     is empty. A theme with fewer than ``MIN_POSITIVES`` positive (or
@@ -249,6 +250,23 @@ def features(span: Span) -> str:
                     if not (t.is_punct or t.is_space or t.is_quote))
 
 
+def actor_features(claim_actors: pd.DataFrame | None) -> dict[str, str]:
+    """Claim id -> the tokens the classifier reads for the claim's actors: each actor, and how many there are.
+
+    A theme such as alignment is about a relationship between powers, so how many actors a sentence names
+    tells as much as its words; sorted actor tokens also form pairs in the 1-2-grams (``<actor:chn>
+    <actor:rus>``). Counts above 3 read as 3.
+
+    >>> actor_features(pd.DataFrame({"claim_id": ["a", "a", "b"], "actor_id": ["RUS", "CHN", "USA"]}))
+    {'a': '<actor:chn> <actor:rus> <actors:2>', 'b': '<actor:usa> <actors:1>'}
+    """
+    if claim_actors is None or claim_actors.empty:
+        return {}
+    by_claim = claim_actors.groupby("claim_id", sort=True)["actor_id"].agg(lambda ids: sorted(set(ids)))
+    return {claim_id: " ".join([f"<actor:{a.lower()}>" for a in ids] + [f"<actors:{min(len(ids), 3)}>"])
+            for claim_id, ids in by_claim.items()}
+
+
 def training_labels(claims: pd.DataFrame, lexicon_rows: pd.DataFrame, gold: pd.DataFrame | None
                     ) -> tuple[pd.Series, pd.Series]:
     """Theme-id set and sample weight per training claim (indexed by claim_id).
@@ -280,11 +298,12 @@ def training_labels(claims: pd.DataFrame, lexicon_rows: pd.DataFrame, gold: pd.D
 
 def model_scores(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, *,
                  gold: pd.DataFrame | None = None, lexicon_rows: pd.DataFrame | None = None,
-                 nlp: Language | None = None) -> pd.DataFrame:
+                 claim_actors: pd.DataFrame | None = None, nlp: Language | None = None) -> pd.DataFrame:
     """The classifiers' probability for every claim x trainable theme (claim_id, theme_id, score).
 
     Silver labels come from ``lexicon_rows`` (by default ``lexicon(...)``);
-    see ``training_labels``. Deterministic for the same input.
+    see ``training_labels``. The classifier reads the claim's lemmas (``features``) and, given
+    ``claim_actors``, its actors (``actor_features``). Deterministic for the same input.
 
     >>> # model_scores(claims, paragraphs, parsed, load_themes(paths.themes), gold=gold).query("score >= 0.5")
     """
@@ -292,7 +311,10 @@ def model_scores(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[st
         return empty(SCORE_COLUMNS)
     if lexicon_rows is None:
         lexicon_rows = lexicon(claims, paragraphs, parsed, schema, nlp=nlp)
-    texts = pd.Series([features(s) for s in claim_spans(claims, paragraphs, parsed)], index=claims["claim_id"])
+    actors = actor_features(claim_actors)
+    texts = pd.Series([f"{features(span)} {actors.get(claim_id, '<actors:0>')}" for claim_id, span in
+                       zip(claims["claim_id"].tolist(), claim_spans(claims, paragraphs, parsed))],
+                      index=claims["claim_id"])
     labels, weights = training_labels(claims, lexicon_rows, gold)
     probabilities = _fit_predict(texts, labels, weights, [t.id for t in schema.themes])
     if not probabilities:
@@ -330,7 +352,8 @@ def _fit_predict(texts: pd.Series, labels: pd.Series, weights: pd.Series, theme_
 # ------------------------------------------------------------------------------------------- tag
 
 def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, *,
-        gold: pd.DataFrame | None = None, threshold: float = 0.5, nlp: Language | None = None) -> pd.DataFrame:
+        gold: pd.DataFrame | None = None, threshold: float = 0.5, claim_actors: pd.DataFrame | None = None,
+        nlp: Language | None = None) -> pd.DataFrame:
     """The ``claim_themes`` table: calibrated lexicon rows and model rows, each with score >= ``threshold``.
 
     Columns: claim_id, theme_id, group, score, method (``lexicon`` /
@@ -349,7 +372,8 @@ def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], 
     calibration = calibrate(raw, claims, gold)
     lexical = raw.assign(score=[calibration.score(t, e) for t, e in zip(raw["theme_id"].tolist(), raw["evidence"])])
     lexical = lexical[lexical["score"] >= threshold]
-    probabilities = model_scores(claims, paragraphs, parsed, schema, gold=gold, lexicon_rows=lexical, nlp=nlp)
+    probabilities = model_scores(claims, paragraphs, parsed, schema, gold=gold, lexicon_rows=lexical,
+                                 claim_actors=claim_actors, nlp=nlp)
     modelled = _model_rows(probabilities, lexical, schema, threshold)
     parts = [frame for frame in (lexical, modelled) if len(frame)]
     return _ordered(pd.concat(parts) if parts else empty(), claims, schema)
@@ -380,7 +404,8 @@ def _ordered(frame: pd.DataFrame, claims: pd.DataFrame, schema) -> pd.DataFrame:
 def run(tables: dict[str, pd.DataFrame], *, parsed: dict[str, Doc], schema,
         gold: pd.DataFrame | None = None, threshold: float = 0.5,
         nlp: Language | None = None) -> dict[str, pd.DataFrame]:
-    """The stage: ``claims`` and ``paragraphs`` in, ``claim_themes`` out (see ``tag``).
+    """The stage: ``claims``, ``paragraphs`` and (when present) ``claim_actors`` in, ``claim_themes`` out
+    (see ``tag``).
 
     ``gold`` is the loaded gold table (``pipeline.evaluate.load_gold``; the runner reads the file), or
     None for weak supervision only.
@@ -390,7 +415,7 @@ def run(tables: dict[str, pd.DataFrame], *, parsed: dict[str, Doc], schema,
     if gold is not None and not isinstance(gold, pd.DataFrame):
         raise TypeError(f"gold must be a DataFrame (pipeline.evaluate.load_gold) or None, not {type(gold).__name__}")
     return {"claim_themes": tag(tables["claims"], tables["paragraphs"], parsed, schema, gold=gold,
-                                threshold=threshold, nlp=nlp)}
+                                threshold=threshold, claim_actors=tables.get("claim_actors"), nlp=nlp)}
 
 
 # -------------------------------------------------------------------------------------- measure

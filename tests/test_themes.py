@@ -140,6 +140,32 @@ def test_model_learns_from_gold_and_scores_unseen_claims(nlp):
     assert "nuclear_arms_control" not in set(scores.theme_id)
 
 
+
+def test_actor_tokens_name_each_actor_once_and_count_them():
+    claim_actors = pd.DataFrame({"claim_id": ["a", "a", "a", "b", "c", "c", "c", "c"],
+                                 "actor_id": ["RUS", "CHN", "RUS", "USA", "CHN", "RUS", "USA", "EU"]})
+    assert themes.actor_features(claim_actors) == {
+        "a": "<actor:chn> <actor:rus> <actors:2>", "b": "<actor:usa> <actors:1>",
+        "c": "<actor:chn> <actor:eu> <actor:rus> <actor:usa> <actors:3>"}
+    assert themes.actor_features(None) == {} == themes.actor_features(claim_actors.iloc[:0])
+
+
+def test_the_classifier_reads_the_claims_actors(nlp):
+    """Claims alike in words differ only in their actors: only with the actors can the model tell them apart."""
+    schema = schema_of(THEMES + [{"id": "alignment", "group": "order", "cues": ["entente"]}])
+    texts = [f"Both capitals discussed the matter {n}." for n in range(12)]
+    claims, paragraphs, parsed = tables(nlp, *texts)
+    pair = claims.claim_id[::2].tolist()
+    claim_actors = pd.DataFrame({"claim_id": pair * 2 + claims.claim_id[1::2].tolist(),
+                                 "actor_id": ["RUS"] * len(pair) + ["CHN"] * len(pair) + ["FIN"] * len(pair)})
+    gold = pd.DataFrame({"claim_id": claims.claim_id[:10], "doc_id": "t", "text": texts[:10],
+                         "themes": [["alignment"], []] * 5, "split": "train"})
+    scores = themes.model_scores(claims, paragraphs, parsed, schema, gold=gold, claim_actors=claim_actors)
+    alignment = scores[scores.theme_id == "alignment"].set_index("claim_id")["score"]
+    assert alignment["t:c00011"] > 0.5 > alignment["t:c00012"]  # unseen: a pair of powers, one other state
+    blind = themes.model_scores(claims, paragraphs, parsed, schema, gold=gold)
+    assert blind[blind.theme_id == "alignment"]["score"].round(9).nunique() == 1  # without them, all alike
+
 @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8, 0.99])
 def test_threshold_keeps_rows_scoring_at_least_it_and_model_never_duplicates_lexicon(nlp, threshold):
     claims, paragraphs, parsed, schema, gold = icy(nlp)
