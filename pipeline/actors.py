@@ -58,7 +58,6 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import pandas as pd
-import spacy
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
@@ -66,6 +65,7 @@ from spacy.vocab import Vocab
 
 from pipeline.claims import claim_span
 from pipeline.errors import PipelineError
+from pipeline.parse import blank
 from pipeline.schemas import ActorSchema
 
 ROLES = ("agent", "target", "mentioned")  # strongest first
@@ -166,13 +166,16 @@ def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc],
     >>> # per_claim: CHN agent, RUS agent (its strongest role), USA agent
     """
     _check_columns({"claims": claims, "paragraphs": paragraphs})
-    paragraph_start = dict(zip(paragraphs["paragraph_id"], paragraphs["start"]))
+    paragraph_start = dict(zip(paragraphs["paragraph_id"].tolist(), paragraphs["start"].tolist()))
+    by_paragraph: dict[str, list[tuple[int, int, str]]] = {}
+    for claim_id, paragraph_id, start, end in zip(*(claims[c].tolist() for c in INPUT_COLUMNS["claims"])):
+        by_paragraph.setdefault(paragraph_id, []).append((int(start), int(end), claim_id))
     rows: list[dict] = []
     rules = None
-    for paragraph_id, group in claims.groupby("paragraph_id", sort=False):
+    for paragraph_id, bounds in by_paragraph.items():
         doc = _paragraph_doc(parsed, paragraph_start, paragraph_id)
         rules = rules or _compile(schema, doc.vocab)
-        rows += _paragraph_rows(doc, int(paragraph_start[paragraph_id]), group, rules)
+        rows += _paragraph_rows(doc, int(paragraph_start[paragraph_id]), sorted(bounds, key=lambda bound: bound[0]), rules)
     mentions = _frame(rows, MENTION_COLUMNS)
     return mentions, claim_actors(mentions)
 
@@ -212,7 +215,9 @@ def claim_actors(mentions: pd.DataFrame) -> pd.DataFrame:
 # --- registry -----------------------------------------------------------------------------------
 
 def _compile(schema: ActorSchema, vocab: Vocab) -> _Rules:
-    make_doc = spacy.blank("en", vocab=vocab).make_doc
+    # A phrase pattern is the token hashes of its Doc, the same in every vocabulary: the shared blank
+    # pipeline tokenizes the registry for the corpus's vocabulary.
+    make_doc = blank("en").make_doc
     rules = _Rules(PhraseMatcher(vocab, attr="ORTH"), Matcher(vocab), PhraseMatcher(vocab, attr="ORTH"), {})
     for actor in schema.actors:
         for form in PHRASE_FIELDS:
@@ -233,20 +238,23 @@ def _key(rules: _Rules, vocab: Vocab, actor_id: str, form: str) -> str:
 
 # --- mentions -----------------------------------------------------------------------------------
 
-def _paragraph_rows(doc: Doc, paragraph_start: int, claims: pd.DataFrame, rules: _Rules) -> list[dict]:
-    """The mention rows of one paragraph, each assigned to the claim it starts in."""
-    ordered = claims.sort_values("start", kind="stable")
-    bounds = [(int(s) - paragraph_start, int(e) - paragraph_start) for s, e in zip(ordered["start"], ordered["end"])]
-    starts = [s for s, _ in bounds]
-    spans = [claim_span(doc, paragraph_start, s + paragraph_start, e + paragraph_start) for s, e in bounds]
-    mains = [_main_verbs(span) for span in spans]
+def _paragraph_rows(doc: Doc, paragraph_start: int, claims: list[tuple[int, int, str]], rules: _Rules) -> list[dict]:
+    """The mention rows of one paragraph, each assigned to the claim it starts in.
+
+    ``claims`` are the paragraph's (start, end, claim_id), by start.
+    """
+    starts = [start - paragraph_start for start, _, _ in claims]
+    mains: dict[int, set[int]] = {}  # the main verbs of the claims that have a mention
     rows = []
     for mention, method, form in _mentions(doc, rules):
         i = bisect.bisect_right(starts, mention.start_char) - 1
-        if i < 0 or mention.start_char >= bounds[i][1]:
+        if i < 0 or paragraph_start + mention.start_char >= claims[i][1]:
             continue
+        start, end, claim_id = claims[i]
+        if i not in mains:
+            mains[i] = _main_verbs(claim_span(doc, paragraph_start, start, end))
         rows.append({
-            "claim_id": ordered["claim_id"].iloc[i], "actor_id": mention.label_, "surface": mention.text,
+            "claim_id": claim_id, "actor_id": mention.label_, "surface": mention.text,
             "start": paragraph_start + mention.start_char, "end": paragraph_start + mention.end_char,
             "role": _role(mention, mains[i]), "method": method, "form": form,
         })

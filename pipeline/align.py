@@ -249,12 +249,18 @@ def _about(documents: pd.DataFrame | None, doc_id: str) -> str | None:
 # ------------------------------------------------------------------------------------------ scoring
 
 def _analyzer():
-    """Lower-cased words, stop words dropped, a plural -s folded, then uni- and bigrams."""
+    """Lower-cased words, stop words dropped, a plural -s folded, then uni- and bigrams.
+
+    Each text is read once: the vectorizer reads the target's texts twice (to fit, then to transform).
+    """
+    read: dict[str, list[str]] = {}
 
     def words(text: str) -> list[str]:
-        lowered = ("usa" if w == "US" else w.lower() for w in _WORD.findall(text))  # "US" is not the stop word "us"
-        tokens = [_fold(w) for w in lowered if w not in ENGLISH_STOP_WORDS]
-        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        if text not in read:
+            lowered = ("usa" if w == "US" else w.lower() for w in _WORD.findall(text))  # "US" is not the stop word "us"
+            tokens = [_fold(w) for w in lowered if w not in ENGLISH_STOP_WORDS]
+            read[text] = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+        return read[text]
 
     return words
 

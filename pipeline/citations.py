@@ -105,6 +105,7 @@ _CUE = (r"\bfor\s+exceptions,?\s+see\b|\bsee,?\s+(?:for\s+instance|for\s+example
 BARE_REFERENCE = re.compile(rf"(?P<authors>{_AUTHORS})\s+{_YEAR}{_PAGES}")
 NARRATIVE_REFERENCE = re.compile(rf"(?P<authors>{_SURNAMES})(?:[’']s)?\s*\({_YEAR}{_PAGES}\)")
 PARENTHESES = re.compile(r"\((?P<body>[^()]*)\)")
+PARENTHESIS = re.compile(r"[()]")
 CUE = re.compile(_CUE, re.IGNORECASE)
 LEADING_CUE = re.compile(rf"(?:{_CUE})[\s,:]*", re.IGNORECASE)
 CUE_SEPARATOR = re.compile(r"[\s,:]+")
@@ -259,12 +260,16 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _top_level(text: str, start: int, end: int) -> list[int]:
-    """Positions in text[start:end] that are outside any parentheses."""
-    depth, positions = 0, []
-    for i in range(start, end):
-        depth += (text[i] == "(") - (text[i] == ")" and depth > 0)
-        if depth == 0 and text[i] != ")":
-            positions.append(i)
+    """Positions in text[start:end] that are outside any parentheses (a stray ``)`` closes nothing)."""
+    depth, positions, cursor = 0, [], start
+    # The depth changes only at a parenthesis: take the runs between them whole.
+    for parenthesis in PARENTHESIS.finditer(text, start, end):
+        if depth == 0:
+            positions.extend(range(cursor, parenthesis.start()))
+        depth += 1 if parenthesis.group() == "(" else -(depth > 0)
+        cursor = parenthesis.end()
+    if depth == 0:
+        positions.extend(range(cursor, end))
     return positions
 
 

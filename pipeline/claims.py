@@ -15,6 +15,8 @@ import pandas as pd
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from pipeline.cues import CueIndex, TokenForms
+
 ABBREVIATION_END = re.compile(
     r"(?:\b(?:e\.g|i\.e|cf|vs|etc|al|No|Nos|Mr|Mrs|Ms|Dr|Prof|St|Gen|Lt|Col|Sen|Rep|Jr|Sr|pp?|vol|ed|eds|"
     r"approx|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.|\b[A-Z]\.(?:[A-Z]\.)*)$"
@@ -25,10 +27,9 @@ CLAIM_COLUMNS = [
 ]
 
 
-def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """Character bounds of the sentences of ``doc``, with abbreviation splits mended."""
+def _sentence_bounds(doc: Doc, whole: str) -> list[tuple[int, int]]:
+    """Character bounds of the sentences of ``doc`` (whose text is ``whole``), with abbreviation splits mended."""
     bounds: list[tuple[int, int]] = []
-    whole = doc.text  # Doc.text joins every token: read it once, not per sentence
     for sent in doc.sents:
         raw = whole[sent.start_char:sent.end_char]
         text = raw.strip()
@@ -59,13 +60,15 @@ def segment(paragraphs: pd.DataFrame, sections: pd.DataFrame, markers: pd.DataFr
     ``parsed`` maps paragraph_id to its spaCy ``Doc`` (see ``pipeline.parse.docs``).
     """
     numbered = _numbered_ancestors(sections)
-    notes_by_paragraph = {pid: group for pid, group in markers.groupby("paragraph_id")} if len(markers) else {}
+    notes_by_paragraph = {pid: list(zip(group["note"].tolist(), group["start"].tolist()))
+                          for pid, group in markers.groupby("paragraph_id")} if len(markers) else {}
     rows, counters = [], {}
     for paragraph in paragraphs.itertuples():
         doc = parsed[paragraph.paragraph_id]
-        whole = doc.text
+        # The paragraph's text is its Doc's (spaCy never alters text); Doc.text would join every token.
+        whole = paragraph.text
         notes = notes_by_paragraph.get(paragraph.paragraph_id)
-        for start, end in _sentence_bounds(doc):
+        for start, end in _sentence_bounds(doc, whole):
             counters[paragraph.doc_id] = counters.get(paragraph.doc_id, 0) + 1
             absolute_start, absolute_end = paragraph.start + start, paragraph.start + end
             section = numbered.get(paragraph.section_id, ("", ""))
@@ -81,11 +84,11 @@ def segment(paragraphs: pd.DataFrame, sections: pd.DataFrame, markers: pd.DataFr
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
-def _carried(notes: pd.DataFrame | None, start: int, end: int) -> list[int]:
-    """Notes whose marker stands inside the claim or right after its last character."""
+def _carried(notes: list[tuple[int, int]] | None, start: int, end: int) -> list[int]:
+    """Notes (note, marker offset) whose marker stands inside the claim or right after its last character."""
     if notes is None:
         return []
-    return [int(n) for n, s in zip(notes["note"], notes["start"]) if start < s <= end]
+    return [int(n) for n, s in notes if start < s <= end]
 
 
 def _numbered_ancestors(sections: pd.DataFrame) -> dict[str, tuple[str, str]]:
@@ -132,8 +135,6 @@ class ClaimTyper:
     """Claim type and hedging cues of a claim-types schema, compiled once for a spaCy pipeline."""
 
     def __init__(self, schema, nlp):
-        from pipeline.cues import CueIndex
-
         self.priority = {t.id: t.priority for t in schema.claim_types}
         self.default = next((t.id for t in schema.claim_types if t.default), "assertion")
         self.main_clause = {t.id for t in schema.claim_types if t.main_clause}
@@ -144,13 +145,13 @@ class ClaimTyper:
             if claim_type.patterns:
                 self.patterns.add(claim_type.id, [list(p) for p in claim_type.patterns])
 
-    def type_of(self, span: Span, text: str) -> tuple[str, list[str]]:
-        """The claim's type and the cues that decided it.
+    def type_of(self, span: Span, text: str, forms: TokenForms) -> tuple[str, list[str]]:
+        """The claim's type and the cues that decided it (``forms`` is ``TokenForms(span.doc)``).
 
         A cue opening with "be" does not fire on a past-tense form: "was
         expected to" reports an old expectation, not a prediction.
         """
-        fired = {label: cue for label, cue, start, _ in self.cues.find(span)
+        fired = {label: cue for label, cue, start, _ in self.cues.find(span, forms)
                  if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))
                  and self._in_scope(label, span.doc[start])}
         for match_id, start, end in self.patterns(span):
@@ -167,8 +168,8 @@ class ClaimTyper:
     def _in_scope(self, label: str, token) -> bool:
         return label not in self.main_clause or in_main_clause(token)
 
-    def hedges_of(self, span: Span) -> list[str]:
-        return sorted({cue for _, cue, _, _ in self.hedges.find(span)})
+    def hedges_of(self, span: Span, forms: TokenForms) -> list[str]:
+        return sorted({cue for _, cue, _, _ in self.hedges.find(span, forms)})
 
 
 def classify(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, nlp) -> pd.DataFrame:
@@ -178,12 +179,14 @@ def classify(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, D
     claim; a final ``?`` makes a question; otherwise the schema's default type.
     """
     typer = ClaimTyper(schema, nlp)
+    forms = {paragraph_id: TokenForms(doc) for paragraph_id, doc in parsed.items()}
     types, type_cues, hedge_cues = [], [], []
-    for span, text in zip(claim_spans(claims, paragraphs, parsed), claims["text"]):
-        claim_type, cues = typer.type_of(span, text)
+    for span, paragraph_id, text in zip(claim_spans(claims, paragraphs, parsed), claims["paragraph_id"].tolist(),
+                                        claims["text"].tolist()):
+        claim_type, cues = typer.type_of(span, text, forms[paragraph_id])
         types.append(claim_type)
         type_cues.append(cues)
-        hedge_cues.append(typer.hedges_of(span))
+        hedge_cues.append(typer.hedges_of(span, forms[paragraph_id]))
     result = claims.copy()
     result["claim_type"] = types
     result["hedged"] = [bool(cues) for cues in hedge_cues]

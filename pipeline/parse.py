@@ -31,6 +31,19 @@ def load_model(name: str) -> Language:
                   "(or set GPC_MODEL / --model to an installed one such as en_core_web_sm)") from None
 
 
+@lru_cache(maxsize=4)
+def blank(lang: str = "en") -> Language:
+    """A tokenizer-only pipeline for ``lang``, made once per process and shared (``spacy.blank`` takes 0.1 s).
+
+    It tokenizes schema strings (theme cues, registry names, token patterns to validate) as the model
+    tokenizes the corpus, with no tagger or lemmatizer to read them in context.
+
+    >>> [token.text for token in blank("en")("US-Russian")]
+    ['US', '-', 'Russian']
+    """
+    return spacy.blank(lang)
+
+
 def model_signature(nlp: Language) -> str:
     """Name and version of a model, part of every cache key."""
     return f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}-{nlp.meta.get('version')}-spacy{spacy.__version__}"

@@ -13,7 +13,6 @@ import datetime
 import re
 from collections import Counter
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,11 +31,10 @@ DocId = Annotated[str, StringConstraints(pattern=DOC_ID)]
 ClaimId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CLAIM_ID)]
 
 
-@lru_cache(maxsize=1)
 def _blank_vocab():
-    import spacy
+    from pipeline.parse import blank
 
-    return spacy.blank("en").vocab
+    return blank("en").vocab
 
 
 def _check_token_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -231,7 +231,8 @@ def _join_lines(texts: list[str], hyphenation: Hyphenation) -> tuple[str, list[i
     text, starts = "", []
     for line in texts:
         line = " ".join(line.split())
-        hyphen = LINE_END_HYPHEN.search(text)
+        # Only text ending in a hyphen can match: searching all of it for every line is quadratic.
+        hyphen = LINE_END_HYPHEN.search(text) if text.endswith("-") else None
         start = LINE_START_WORD.match(line)
         if hyphen and start and start["right"][:1].isalnum():
             word = hyphenation.join(hyphen["left"], start["right"], compound=bool(start["compound"]))

@@ -31,18 +31,17 @@ alone, so a theme added to the YAML is tagged with no code change.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from pipeline.claims import claim_spans
-from pipeline.cues import CueIndex
+from pipeline.cues import CueIndex, TokenForms
 from pipeline.evaluate import align_gold, prf
+from pipeline.parse import blank
 
 COLUMNS = {"claim_id": "str", "theme_id": "str", "group": "str", "score": "float64", "method": "str",
            "evidence": "object"}
@@ -79,16 +78,17 @@ def _frame(rows: list[dict], columns: dict[str, str] = COLUMNS) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------- lexicon
 
 class Lexicon:
-    """The compiled cues and patterns of a theme schema; ``hits(span)`` says which fire.
+    """The compiled cues and patterns of a theme schema; ``hits(span, forms)`` says which fire.
 
-    >>> # Lexicon(load_themes(paths.themes), nlp.vocab).hits(nlp("New sanctions bite.")[:])
+    >>> # doc = nlp("New sanctions bite.")
+    >>> # Lexicon(load_themes(paths.themes), nlp.vocab).hits(doc[:], TokenForms(doc))
     >>> # {'sanctions': ['sanction']}
     """
 
     def __init__(self, schema, vocab, nlp: Language | None = None):
         # Cues are written in lemma form (themes.yaml), so a tokenizer suffices; the default
         # blank pipeline also keeps a context-free lemmatizer from widening them.
-        nlp = nlp or _blank(vocab.lang or "en")
+        nlp = nlp or blank(vocab.lang or "en")
         self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.themes})
         self.matcher = Matcher(vocab, validate=True)
         self.patterns: dict[str, list[dict]] = {}
@@ -98,9 +98,12 @@ class Lexicon:
                 self.matcher.add(key, [list(pattern)])
                 self.patterns[key] = list(pattern)
 
-    def hits(self, span: Span) -> dict[str, list[str]]:
-        """Theme id -> distinct cues that fired in ``span``, in text order; only maximal matches count."""
-        found = list(self.cues.find(span))
+    def hits(self, span: Span, forms: TokenForms) -> dict[str, list[str]]:
+        """Theme id -> distinct cues that fired in ``span``, in text order; only maximal matches count.
+
+        ``forms`` is ``TokenForms(span.doc)``, shared by the claims of one Doc.
+        """
+        found = self.cues.find(span, forms)
         for match_id, start, end in (self.matcher(span, as_spans=False) if self.patterns else ()):
             key = span.vocab.strings[match_id]
             start, end = _core(self.patterns[key], span.start + start, span.start + end)
@@ -109,12 +112,6 @@ class Lexicon:
         for label, cue, start, end in found:
             by_theme.setdefault(label, []).append((cue, start, end))
         return {label: _maximal(matches) for label, matches in by_theme.items()}
-
-
-@lru_cache(maxsize=4)
-def _blank(lang: str) -> Language:
-    """A tokenizer-only pipeline, made once per process (spacy.blank takes 0.1 s, a tenth of a theme rerun)."""
-    return spacy.blank(lang)
 
 
 def _core(pattern: list[dict], start: int, end: int) -> tuple[int, int]:
@@ -155,10 +152,11 @@ def lexicon(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Do
         return empty()
     spans = claim_spans(claims, paragraphs, parsed)
     index = Lexicon(schema, spans[0].vocab, nlp)
+    forms = {paragraph_id: TokenForms(doc) for paragraph_id, doc in parsed.items()}
     uncalibrated = Calibration()
     rows = []
-    for claim_id, span in zip(claims["claim_id"].tolist(), spans):
-        hits = index.hits(span)
+    for claim_id, paragraph_id, span in zip(claims["claim_id"].tolist(), claims["paragraph_id"].tolist(), spans):
+        hits = index.hits(span, forms[paragraph_id])
         rows += [{"claim_id": claim_id, "theme_id": t.id, "group": t.group, "method": "lexicon",
                   "score": uncalibrated.score(t.id, hits[t.id]), "evidence": hits[t.id]}
                  for t in schema.themes if t.id in hits]
