@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import pandas as pd
+from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
@@ -149,11 +150,13 @@ class _Rules:
 
 
 def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc],
-        schema: ActorSchema) -> tuple[pd.DataFrame, pd.DataFrame]:
+        schema: ActorSchema, *, nlp: Language | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``actor_mentions`` and ``claim_actors`` for every claim.
 
     ``parsed`` maps paragraph_id to its ``Doc`` (``pipeline.parse.docs``);
-    ``schema`` is the loaded actor registry (``pipeline.schemas.load_actors``).
+    ``schema`` is the loaded actor registry (``pipeline.schemas.load_actors``);
+    ``nlp`` tokenizes the registry's names (``pipeline.parse.tokenizer(model)``; by default a blank English
+    pipeline).
 
     >>> # one claim: "Sino-Russian ties have deepened, and Washington has imposed new sanctions on Moscow."
     >>> # mentions, per_claim = tag(claims, paragraphs, parsed, load_actors(DEFAULT.actors))
@@ -174,15 +177,16 @@ def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc],
     rules = None
     for paragraph_id, bounds in by_paragraph.items():
         doc = _paragraph_doc(parsed, paragraph_start, paragraph_id)
-        rules = rules or _compile(schema, doc.vocab)
-        rows += _paragraph_rows(doc, int(paragraph_start[paragraph_id]), sorted(bounds, key=lambda bound: bound[0]), rules)
+        rules = rules or _compile(schema, doc.vocab, nlp or blank("en"))
+        ordered = sorted(bounds, key=lambda bound: bound[0])
+        rows += _paragraph_rows(doc, int(paragraph_start[paragraph_id]), ordered, rules)
     mentions = _frame(rows, MENTION_COLUMNS)
     return mentions, claim_actors(mentions)
 
 
 def run(tables: dict[str, pd.DataFrame], *, parsed: dict[str, Doc],
-        schema: ActorSchema) -> dict[str, pd.DataFrame]:
-    """The actor stage: ``claims``, ``paragraphs`` -> ``actor_mentions``, ``claim_actors``.
+        schema: ActorSchema, nlp: Language | None = None) -> dict[str, pd.DataFrame]:
+    """The actor stage: ``claims``, ``paragraphs`` -> ``actor_mentions``, ``claim_actors`` (``nlp``: see ``tag``).
 
     >>> from pipeline.paths import DEFAULT
     >>> from pipeline.schemas import load_actors
@@ -194,7 +198,7 @@ def run(tables: dict[str, pd.DataFrame], *, parsed: dict[str, Doc],
     if missing:
         raise PipelineError("actors", f"missing input table(s) {', '.join(missing)}; "
                             "run the structure and claims stages first")
-    mentions, per_claim = tag(tables["claims"], tables["paragraphs"], parsed, schema)
+    mentions, per_claim = tag(tables["claims"], tables["paragraphs"], parsed, schema, nlp=nlp)
     return {"actor_mentions": mentions, "claim_actors": per_claim}
 
 
@@ -214,10 +218,10 @@ def claim_actors(mentions: pd.DataFrame) -> pd.DataFrame:
 
 # --- registry -----------------------------------------------------------------------------------
 
-def _compile(schema: ActorSchema, vocab: Vocab) -> _Rules:
-    # A phrase pattern is the token hashes of its Doc, the same in every vocabulary: the shared blank
-    # pipeline tokenizes the registry for the corpus's vocabulary.
-    make_doc = blank("en").make_doc
+def _compile(schema: ActorSchema, vocab: Vocab, nlp: Language) -> _Rules:
+    # A phrase pattern is the token hashes of its Doc, the same in every vocabulary, so ``nlp`` need not
+    # share the corpus's.
+    make_doc = nlp.make_doc
     rules = _Rules(PhraseMatcher(vocab, attr="ORTH"), Matcher(vocab), PhraseMatcher(vocab, attr="ORTH"), {})
     for actor in schema.actors:
         for form in PHRASE_FIELDS:

@@ -6,7 +6,7 @@ Figures printed:
 - the PDF path in pages per second, on pages rendered from the report text;
 - a cold run of the whole pipeline against bare ``nlp.pipe`` over the same
   paragraphs on a warmed model, and the pipeline's overhead on top of the model
-  (the minimum of two samples, each in a new process), with the cold run's
+  (the medians of three samples, each in a new process), with the cold run's
   seconds per stage;
 - a schema-only rerun (one cue added to themes.yaml) against a cold run,
   which stages it reused from the cache, whether any text was re-parsed and
@@ -20,7 +20,6 @@ Figures printed:
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import statistics
 import sys
@@ -92,58 +91,85 @@ class _ParseCounter:
 
     def __init__(self):
         self.texts = 0
-        self._parse = parse._parse
+        self._parse = parse._parse_into_cache  # runs in this process, wherever the model parses
 
     def __enter__(self):
         def counted(nlp, texts, *args, **kwargs):
             self.texts += len(texts)
             return self._parse(nlp, texts, *args, **kwargs)
 
-        parse._parse = counted
+        parse._parse_into_cache = counted
         return self
 
     def __exit__(self, *exc):
-        parse._parse = self._parse
+        parse._parse_into_cache = self._parse
 
 
-def _bare_and_cold(paths: Paths, config: Config) -> dict:
-    """One sample of bare ``nlp.pipe`` against a cold run of the whole pipeline over the same paragraphs.
+def _bare_and_cold(paths: Paths, config: Config, texts: list[str]) -> dict:
+    """One sample: bare ``nlp.pipe`` over ``texts`` (the corpus's paragraphs), a cold run of the whole
+    pipeline on the corpus, and bare again.
 
     The model is loaded and warmed first by an untimed pass over the texts: spaCy's first pass over new
-    text is about 1 s slower than later ones, and neither side should carry it. The cold run then starts
-    with no parse or stage cache. Meant for a fresh process, so the cold run pays every import a
-    ``make all`` pays (scikit-learn's among them), however many samples are taken.
+    text is about 1 s slower than later ones, and neither side should carry it. The sample's bare time is
+    the mean of the runs either side of the cold one, so a machine that slows down or speeds up weighs on
+    both sides alike. Meant for a new process (``_sample_in_new_process``), so the cold run, which starts
+    with no parse or stage cache, pays every import and one-time set-up a ``make all`` pays.
     """
     nlp = parse.load_model(config.model)
+
+    def bare() -> float:
+        return _timed(lambda: list(nlp.pipe(texts, batch_size=config.batch_size)))[0]
+
     with tempfile.TemporaryDirectory() as folder:
         project = _copy_project(paths, Path(folder))
-        texts = runner.compute(project, config, until="structure").tables["paragraphs"]["text"].tolist()
-        list(nlp.pipe(texts, batch_size=config.batch_size))
-        bare, _ = _timed(lambda: list(nlp.pipe(texts, batch_size=config.batch_size)))
-        shutil.rmtree(project.cache, ignore_errors=True)
-        parse._loaded.clear()
+        bare()
+        before = bare()
         cold, result = _timed(runner.compute, project, config)
-    return {"bare": bare, "cold": cold, "timings": result.timings}
+        after = bare()
+    return {"bare": (before + after) / 2, "cold": cold, "timings": result.timings}
 
 
-def pipeline_figures(paths: Paths, config: Config, samples: int = 2) -> dict:
+_SAMPLE_SCRIPT = """
+import json, sys
+from pathlib import Path
+from pipeline.bench import _bare_and_cold
+from pipeline.config import Config
+from pipeline.paths import Paths
+given = json.load(sys.stdin)
+print(json.dumps(_bare_and_cold(Paths(Path(given["root"])), Config(model=given["model"], quiet=True), given["texts"])))
+"""
+
+
+def _sample_in_new_process(paths: Paths, config: Config, texts: list[str]) -> dict:
+    import json
+    import subprocess
+
+    given = json.dumps({"root": str(paths.root), "model": config.model, "texts": texts})
+    done = subprocess.run([sys.executable, "-c", _SAMPLE_SCRIPT], input=given, capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def pipeline_figures(paths: Paths, config: Config, samples: int = 3) -> dict:
     """Bare ``nlp.pipe`` against a cold run of the whole pipeline, and the pipeline's overhead on the model.
 
-    ``samples`` times, each in a new process (``_bare_and_cold``: bare, then cold, on a warmed model); the
-    figures are the minimum of each side, the least disturbed by other work on the machine, and the
-    per-stage seconds are those of the fastest cold run, so a reader sees where the overhead goes.
+    ``samples`` samples, each in a new process (``_bare_and_cold``: bare, cold, bare, on a warmed model);
+    the figures are the medians over the samples (the overhead is the median of the samples' overheads),
+    and the per-stage seconds are those of the median cold run, so a reader sees where the overhead goes.
     """
-    runs = []
-    for _ in range(samples):
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
-            runs.append(pool.apply(_bare_and_cold, (paths, config)))
-    bare = min(run["bare"] for run in runs)
-    fastest = min(runs, key=lambda run: run["cold"])
+    with tempfile.TemporaryDirectory() as folder:
+        structured = runner.compute(_copy_project(paths, Path(folder)), config, until="structure")
+    texts = structured.tables["paragraphs"]["text"].tolist()
+    runs = sorted((_sample_in_new_process(paths, config, texts) for _ in range(samples)), key=lambda r: r["cold"])
+    overheads = [100 * (run["cold"] - run["bare"]) / run["bare"] for run in runs]
+    median = runs[len(runs) // 2]
     return {
-        "bare_nlp_pipe_s": round(bare, 2), "pipeline_cold_s": round(fastest["cold"], 2),
-        "pipeline_overhead_pct": round(100 * (fastest["cold"] - bare) / bare, 1),
-        "pipeline_samples_s": "; ".join(f"bare {run['bare']:.2f}, cold {run['cold']:.2f}" for run in runs),
-        "pipeline_cold_stages_s": ", ".join(f"{name} {seconds:.2f}" for name, seconds in fastest["timings"].items()),
+        "bare_nlp_pipe_s": round(statistics.median(run["bare"] for run in runs), 2),
+        "pipeline_cold_s": round(median["cold"], 2),
+        "pipeline_overhead_pct": round(statistics.median(overheads), 1),
+        "pipeline_samples": "; ".join(f"bare {run['bare']:.2f} s, cold {run['cold']:.2f} s ({pct:.1f}%)"
+                                      for run, pct in zip(runs, overheads)),
+        "pipeline_cold_stages_s": ", ".join(f"{name} {seconds:.2f}" for name, seconds in median["timings"].items()),
     }
 
 

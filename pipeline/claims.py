@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
-from pipeline.cues import CueIndex, TokenForms
+from pipeline.cues import CueIndex, Patterns, TokenForms
 
 ABBREVIATION_END = re.compile(
     r"(?:\b(?:e\.g|i\.e|cf|vs|etc|al|No|Nos|Mr|Mrs|Ms|Dr|Prof|St|Gen|Lt|Col|Sen|Rep|Jr|Sr|pp?|vol|ed|eds|"
@@ -140,7 +139,7 @@ class ClaimTyper:
         self.main_clause = {t.id for t in schema.claim_types if t.main_clause}
         self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.claim_types})
         self.hedges = CueIndex(nlp, {"hedged": list(schema.hedges)})
-        self.patterns = Matcher(nlp.vocab)
+        self.patterns = Patterns(nlp.vocab)
         for claim_type in schema.claim_types:
             if claim_type.patterns:
                 self.patterns.add(claim_type.id, [list(p) for p in claim_type.patterns])
@@ -154,7 +153,7 @@ class ClaimTyper:
         fired = {label: cue for label, cue, start, _ in self.cues.find(span, forms)
                  if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))
                  and self._in_scope(label, span.doc[start])}
-        for match_id, start, end in self.patterns(span):
+        for match_id, start, end in self.patterns(span, forms):
             label = span.doc.vocab.strings[match_id]
             if self._in_scope(label, span.doc[start]):
                 fired.setdefault(label, span.doc[start:end].text)

@@ -1,4 +1,4 @@
-"""Cue phrases matched on lemmas: the shared matching rule of the schema files.
+"""Cue phrases matched on lemmas, and token patterns: the shared matching rules of the schema files.
 
 A cue is a word or phrase as it would be written (``is expected to``,
 ``great-power status``). It is tokenized and lemmatized by the same spaCy
@@ -6,16 +6,22 @@ pipeline as the corpus, and a token of the text matches a token of the cue
 when its lower-cased lemma or lower-cased form equals the cue token's lemma
 or form, so ``sanctions`` matches the cue ``sanction`` and ``was expected to``
 matches ``is expected to``.
+
+A pattern is a spaCy ``Matcher`` token pattern (``Patterns``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from spacy.attrs import LEMMA, LOWER, POS
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH, POS
 from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.strings import get_string_id
 from spacy.symbols import ADV
 from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,8 @@ def _forms(token) -> frozenset[str]:
 
 class TokenForms:
     """What cues are compared with, for every token of a ``Doc``: its lower-cased form and lemma, and whether
-    it is an adverb (which a multi-word cue may skip).
+    it is an adverb (which a multi-word cue may skip); and the ids of the words patterns require (``ids``,
+    by attribute: ``ORTH``, ``LOWER``, ``LEMMA``, ``NORM``).
 
     Read from the Doc's arrays once, then shared by every claim of the Doc and every index that scans it:
     building these per claim and per index cost more than the matching.
@@ -42,7 +49,8 @@ class TokenForms:
     """
 
     def __init__(self, doc: Doc):
-        lower, lemma, pos = doc.to_array([LOWER, LEMMA, POS]).T.tolist()
+        orth, lower, lemma, norm, pos = doc.to_array([ORTH, LOWER, LEMMA, NORM, POS]).T.tolist()
+        self.ids = {ORTH: orth, LOWER: lower, LEMMA: lemma, NORM: norm}
         strings = doc.vocab.strings
         # A paragraph repeats its words: look each one up once.
         lowers = {key: strings[key] for key in set(lower)}
@@ -107,3 +115,90 @@ def _match_end(cue: tuple[frozenset[str], ...], forms: TokenForms, start: int, s
             return None
         position += 1
     return position
+
+
+class Patterns:
+    """spaCy ``Matcher`` token patterns, given only the spans where one of them can match.
+
+    A pattern cannot match a span that lacks the words its tokens require: ``[{LOWER: arms}, {LEMMA: {IN:
+    [control, race]}}]`` needs "arms" and one of the two lemmas, ``{TEXT: {REGEX: "^Vostok"}}`` a word that
+    starts so, while ``{LOWER: {NOT_IN: [at]}}``, ``{POS: NOUN}`` or a token with an ``OP`` that allows none
+    require nothing. The Matcher reads every token of a span and calls the Python predicates (``IN``,
+    ``NOT_IN``, ``REGEX``) of its patterns on each, so a span that misses a required word of every pattern
+    is not given to it. The matches, offsets and order are the Matcher's.
+
+    >>> # patterns = Patterns(nlp.vocab)
+    >>> # patterns.add("arms", [[{"LOWER": "arms"}, {"LEMMA": {"IN": ["control", "race"]}}]])
+    >>> # patterns(doc[4:16], TokenForms(doc))  ->  [(match_id, 2, 4)]   (offsets in the span, as the Matcher's)
+    """
+
+    def __init__(self, vocab: Vocab, *, validate: bool = False):
+        self.matcher = Matcher(vocab, validate=validate)
+        self.required: list[tuple[Required, ...]] = []
+        self.attrs: set[int] = set()  # the attributes required words are read from
+
+    def add(self, key: str, patterns: list[list[dict]]):
+        self.matcher.add(key, patterns)
+        required = [required_words(pattern) for pattern in patterns]
+        self.required += required
+        self.attrs |= {word.attr for words in required for word in words}
+
+    def __call__(self, span: Span, forms: TokenForms) -> list[tuple[int, int, int]]:
+        """The Matcher's matches in ``span`` (``forms`` is ``TokenForms(span.doc)``)."""
+        words = {attr: set(forms.ids[attr][span.start:span.end]) for attr in self.attrs}
+        strings = span.vocab.strings
+        if any(all(required.met(words[required.attr], strings) for required in pattern) for pattern in self.required):
+            return self.matcher(span)
+        return []
+
+
+# Pattern keys whose value is a word (TEXT is ORTH to the Matcher).
+WORD_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA, "NORM": NORM}
+# A token with one of these OPs matches at least once: "+", "{2}", "{1,6}", "{1,}".
+AT_LEAST_ONCE = re.compile(r"\+|\{[1-9][0-9]*(?:,[0-9]*)?\}")
+
+
+class Required:
+    """A word a pattern needs: a token whose ``attr`` has one of the string ids ``ids``, or matches ``regex``."""
+
+    def __init__(self, attr: int, ids: frozenset[int] = frozenset(), regex: re.Pattern | None = None):
+        self.attr, self.ids, self.regex = attr, ids, regex
+        self._searched: dict[int, bool] = {}  # word id -> whether ``regex`` finds it: spans share their words
+
+    def met(self, words: set[int], strings) -> bool:
+        """Whether one of ``words`` (string ids of ``attr``) is the word required."""
+        if self.regex is None:
+            return not self.ids.isdisjoint(words)
+        return any(self._search(word, strings) for word in words)
+
+    def _search(self, word: int, strings) -> bool:
+        if word not in self._searched:
+            self._searched[word] = bool(self.regex.search(strings[word]))
+        return self._searched[word]
+
+
+def required_words(pattern: list[dict]) -> tuple[Required, ...]:
+    """The words a Matcher pattern cannot match without, one per word constraint of a token it must match.
+
+    >>> [sorted(r.ids) == sorted(get_string_id(w) for w in words) for r, words in zip(
+    ...     required_words([{"LOWER": "arms"}, {"LEMMA": {"IN": ["race", "control"]}}, {"POS": "NOUN", "OP": "?"}]),
+    ...     (["arms"], ["race", "control"]))]
+    [True, True]
+    >>> required_words([{"LOWER": {"NOT_IN": ["at"]}}, {"LEMMA": "stake", "OP": "*"}])
+    ()
+    """
+    found = []
+    for token in pattern:
+        if "OP" in token and not AT_LEAST_ONCE.fullmatch(str(token["OP"])):
+            continue
+        for key, value in token.items():
+            attr = WORD_ATTRS.get(key.upper())
+            if attr is None:
+                continue
+            if isinstance(value, str):
+                found.append(Required(attr, frozenset({get_string_id(value)})))
+            elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+                found.append(Required(attr, frozenset(get_string_id(v) for v in value["IN"])))
+            elif isinstance(value, dict) and set(value) == {"REGEX"} and isinstance(value["REGEX"], str):
+                found.append(Required(attr, regex=re.compile(value["REGEX"])))
+    return tuple(found)

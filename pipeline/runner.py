@@ -108,21 +108,31 @@ _PACKAGE_IMPORT = re.compile(
 @lru_cache(maxsize=None)
 def _imports(module: str) -> frozenset[str]:
     """The package modules ``pipeline/<module>.py`` imports, at module level or inside functions."""
-    found = set()
-    for match in _PACKAGE_IMPORT.finditer((PACKAGE / f"{module}.py").read_text(encoding="utf-8")):
-        if match["module"]:
-            found.add(match["module"])
-        elif match["names"] is not None:
-            found.update(_imported_names(match["names"]))
-        else:
-            found.update(name.split(".")[1] for name in _imported_names(match["dotted"]) if name.startswith("pipeline."))
+    found = imported_names((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
     return frozenset(name for name in found if (PACKAGE / f"{name}.py").is_file())
 
 
-def _imported_names(names: str) -> list[str]:
-    """The names of ``a, b as c`` or ``(a,  # why\n b)``, as imported (``a``, ``b``)."""
-    names = re.sub(r"#[^\n]*", "", names).strip("()")
-    return [name.split()[0] for name in names.split(",") if name.strip()]
+def imported_names(source: str) -> set[str]:
+    """The names a module's source imports from the package (modules, or other names for a ``from`` import).
+
+    >>> sorted(imported_names("from pipeline import a, b as c\\n    from pipeline.d import e\\nimport os, pipeline.f"))
+    ['a', 'b', 'd', 'f']
+    """
+    found = set()
+    for match in _PACKAGE_IMPORT.finditer(source):
+        if match["module"]:
+            found.add(match["module"])
+        elif match["names"] is not None:
+            found.update(_names(match["names"]))
+        else:
+            found.update(name.split(".")[1] for name in _names(match["dotted"]) if name.startswith("pipeline."))
+    return found
+
+
+def _names(imported: str) -> list[str]:
+    """The names an import lists, without aliases, parentheses or comments: ``(a as b,  # why`` gives a."""
+    imported = re.sub(r"#[^\n]*", "", imported).strip("()")
+    return [name.split()[0] for name in imported.split(",") if name.strip()]
 
 
 def _stage_code(function: Callable) -> tuple[list[str], set[str]]:

@@ -5,6 +5,8 @@ Adding a stage means adding one line here; the runner does the rest.
 
 from __future__ import annotations
 
+import importlib
+
 from pipeline import actors, citations, claims, evaluate, overrides, parse, schemas, structure, themes
 from pipeline.runner import Stage
 
@@ -20,7 +22,13 @@ def _structure(tables, *, paths, config):
 
 def _parse(tables, *, paths, config):
     return parse.run(tables, model=config.model, cache_dir=paths.parse_cache, batch_size=config.batch_size,
-                     progress=not config.quiet)
+                     progress=not config.quiet, meanwhile=_import_scikit_learn)
+
+
+def _import_scikit_learn():
+    """The themes and align stages' slowest import (1 s of a cold run), done while the model parses."""
+    for module in ("sklearn.feature_extraction.text", "sklearn.linear_model", "sklearn.preprocessing"):
+        importlib.import_module(module)
 
 
 def _claims(tables, *, paths, config):
@@ -29,14 +37,15 @@ def _claims(tables, *, paths, config):
 
 
 def _actors(tables, *, paths, config):
-    return actors.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_actors(paths.actors))
+    return actors.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_actors(paths.actors),
+                      nlp=parse.tokenizer(config.model))
 
 
 def _themes(tables, *, paths, config):
     # The gold claims are read here, not in the stage: without the file the themes are weakly supervised.
     gold = evaluate.load_gold(paths.gold_claims) if paths.gold_claims.exists() else None
     return themes.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_themes(paths.themes),
-                      gold=gold, threshold=config.theme_threshold)
+                      gold=gold, threshold=config.theme_threshold, nlp=parse.tokenizer(config.model))
 
 
 def _overrides(tables, *, paths, config):

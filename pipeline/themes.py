@@ -35,11 +35,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from pipeline.claims import claim_spans
-from pipeline.cues import CueIndex, TokenForms
+from pipeline.cues import CueIndex, Patterns, TokenForms
 from pipeline.evaluate import align_gold, prf
 from pipeline.parse import blank
 
@@ -86,11 +85,11 @@ class Lexicon:
     """
 
     def __init__(self, schema, vocab, nlp: Language | None = None):
-        # Cues are written in lemma form (themes.yaml), so a tokenizer suffices; the default
-        # blank pipeline also keeps a context-free lemmatizer from widening them.
+        # Cues are written in lemma form (themes.yaml), so a tokenizer suffices (the stage passes the
+        # model's, pipeline.parse.tokenizer); it also keeps a context-free lemmatizer from widening them.
         nlp = nlp or blank(vocab.lang or "en")
         self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.themes})
-        self.matcher = Matcher(vocab, validate=True)
+        self.matcher = Patterns(vocab, validate=True)
         self.patterns: dict[str, list[dict]] = {}
         for theme in schema.themes:
             for number, pattern in enumerate(theme.patterns):
@@ -104,7 +103,7 @@ class Lexicon:
         ``forms`` is ``TokenForms(span.doc)``, shared by the claims of one Doc.
         """
         found = self.cues.find(span, forms)
-        for match_id, start, end in (self.matcher(span, as_spans=False) if self.patterns else ()):
+        for match_id, start, end in (self.matcher(span, forms) if self.patterns else ()):
             key = span.vocab.strings[match_id]
             start, end = _core(self.patterns[key], span.start + start, span.start + end)
             found.append((key.split("\x00")[0], span.doc[start:end].text, start, end))

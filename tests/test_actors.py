@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline import actors
+from pipeline import actors, parse
+from pipeline.config import DEFAULT_MODEL
 from pipeline.errors import PipelineError
 from pipeline.paths import DEFAULT
 from pipeline.schemas import load_actors
@@ -167,3 +168,12 @@ def test_missing_parse_or_table_is_named(nlp, schema):
         actors.tag(claims, paragraphs, {}, schema)
     with pytest.raises(PipelineError, match="paragraphs"):
         actors.run({"claims": claims}, parsed={}, schema=schema)
+
+
+def test_the_models_tokenizer_reads_the_registry_as_the_default_does(nlp, schema):
+    inputs = tables(nlp, "Sino-Russian ties deepen.", "The U.S.-led coalition met in Washington, DC.",
+                    "Chinese officials met the Russian government in Beijing.")
+    default = actors.tag(*inputs, schema)
+    for expected, got in zip(default, actors.tag(*inputs, schema, nlp=parse.tokenizer(DEFAULT_MODEL))):
+        assert len(expected) > 0
+        pd.testing.assert_frame_equal(got, expected)

@@ -373,3 +373,16 @@ def test_a_note_flagged_resolved_without_text_counts_as_unresolved():
     assert found["note"].tolist() == [1]
     assert links[["note", "ref_id", "resolved"]].astype(object).where(links.notna(), None).values.tolist() == [
         [2, None, False]]
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("a (b) c", 0, 7), ("(a (b) c) d", 0, 11), ("a) b (c", 0, 7), ("((x", 0, 3), ("))x", 0, 3), ("", 0, 0),
+    ("x(a)y (z) w", 2, 11), ("Nye (2015) said so; see (Chase et al. 2017, 12).", 0, 48),
+])
+def test_top_level_positions_are_those_outside_parentheses(text, start, end):
+    depth, expected = 0, []  # counted character by character; a stray ")" closes nothing
+    for i in range(start, end):
+        depth += (text[i] == "(") - (text[i] == ")" and depth > 0)
+        if depth == 0 and text[i] != ")":
+            expected.append(i)
+    assert citations._top_level(text, start, end) == expected
