@@ -761,27 +761,26 @@ def _reproduce_claim_types(summary: Summary, row) -> Reproduction:
 
 
 def _reproduce_actors(summary: Summary, row) -> Reproduction:
-    themes, label = _label_filter(summary, row)
-    return Reproduction(f"claims of actor {row.actor_id} with {label}",
-                        f"claim_actors.query({_q(_is('actor_id', row.actor_id))})"
-                        f'.merge({themes}, on="claim_id").claim_id.nunique()', row.claims)
+    return _with_label(summary, row, f"actor {row.actor_id}",
+                       f"claim_actors.query({_q(_is('actor_id', row.actor_id))})")
 
 
 def _reproduce_dyads(summary: Summary, row) -> Reproduction:
-    themes, label = _label_filter(summary, row)
     actors = "".join(f'.merge(claim_actors.query({_q(_is("actor_id", actor))}), on="claim_id")'
                      for actor in row.dyad.split("-")[1:])
     first = row.dyad.split("-")[0]
-    return Reproduction(f"claims of dyad {row.dyad} with {label}",
-                        f"claim_actors.query({_q(_is('actor_id', first))}){actors}"
-                        f'.merge({themes}, on="claim_id").claim_id.nunique()', row.claims)
+    return _with_label(summary, row, f"dyad {row.dyad}", f"claim_actors.query({_q(_is('actor_id', first))}){actors}")
 
 
 def _reproduce_type_themes(summary: Summary, row) -> Reproduction:
+    return _with_label(summary, row, f"type {row.claim_type}", f"claims.query({_q(_is('claim_type', row.claim_type))})")
+
+
+def _with_label(summary: Summary, row, subject: str, claims_of_subject: str) -> Reproduction:
+    """The claims of ``subject`` (a pandas expression over the datasets) that also carry the row's label."""
     themes, label = _label_filter(summary, row)
-    return Reproduction(f"claims of type {row.claim_type} with {label}",
-                        f"claims.query({_q(_is('claim_type', row.claim_type))})"
-                        f'.merge({themes}, on="claim_id").claim_id.nunique()', row.claims)
+    return Reproduction(f"claims of {subject} with {label}",
+                        f'{claims_of_subject}.merge({themes}, on="claim_id").claim_id.nunique()', row.claims)
 
 
 def _reproduce_cooccurrence(summary: Summary, row) -> Reproduction:
