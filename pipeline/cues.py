@@ -125,11 +125,12 @@ class Patterns:
     starts so, while ``{LOWER: {NOT_IN: [at]}}``, ``{POS: NOUN}`` or a token with an ``OP`` that allows none
     require nothing. The Matcher reads every token of a span and calls the Python predicates (``IN``,
     ``NOT_IN``, ``REGEX``) of its patterns on each, so a span that misses a required word of every pattern
-    is not given to it. The matches, offsets and order are the Matcher's.
+    is not given to it. The matches and their order are the Matcher's; the offsets are token positions in
+    ``span.doc``, as ``CueIndex.find`` gives them (the Matcher counts from the start of the span).
 
     >>> # patterns = Patterns(nlp.vocab)
     >>> # patterns.add("arms", [[{"LOWER": "arms"}, {"LEMMA": {"IN": ["control", "race"]}}]])
-    >>> # patterns(doc[4:16], TokenForms(doc))  ->  [(match_id, 2, 4)]   (offsets in the span, as the Matcher's)
+    >>> # patterns(doc[4:16], TokenForms(doc))  ->  [(match_id, 6, 8)]
     """
 
     def __init__(self, vocab: Vocab, *, validate: bool = False):
@@ -144,11 +145,12 @@ class Patterns:
         self.attrs |= {word.attr for words in required for word in words}
 
     def __call__(self, span: Span, forms: TokenForms) -> list[tuple[int, int, int]]:
-        """The Matcher's matches in ``span`` (``forms`` is ``TokenForms(span.doc)``)."""
+        """The Matcher's matches in ``span``, at their positions in ``span.doc`` (``forms`` is
+        ``TokenForms(span.doc)``)."""
         words = {attr: set(forms.ids[attr][span.start:span.end]) for attr in self.attrs}
         strings = span.vocab.strings
         if any(all(required.met(words[required.attr], strings) for required in pattern) for pattern in self.required):
-            return self.matcher(span)
+            return [(match_id, span.start + start, span.start + end) for match_id, start, end in self.matcher(span)]
         return []
 
 

@@ -105,7 +105,7 @@ class Lexicon:
         found = self.cues.find(span, forms)
         for match_id, start, end in (self.matcher(span, forms) if self.patterns else ()):
             key = span.vocab.strings[match_id]
-            start, end = _core(self.patterns[key], span.start + start, span.start + end)
+            start, end = _core(self.patterns[key], start, end)
             found.append((key.split("\x00")[0], span.doc[start:end].text, start, end))
         by_theme: dict[str, list[tuple[str, int, int]]] = {}
         for label, cue, start, end in found:
@@ -309,8 +309,9 @@ def model_scores(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[st
     if lexicon_rows is None:
         lexicon_rows = lexicon(claims, paragraphs, parsed, schema, nlp=nlp)
     actors = actor_features(claim_actors)
-    texts = pd.Series([f"{features(span)} {actors.get(claim_id, '<actors:0>')}" for claim_id, span in
-                       zip(claims["claim_id"].tolist(), claim_spans(claims, paragraphs, parsed))],
+    no_actor = "" if claim_actors is None else " <actors:0>"
+    texts = pd.Series([features(span) + (f" {actors[claim_id]}" if claim_id in actors else no_actor)
+                       for claim_id, span in zip(claims["claim_id"].tolist(), claim_spans(claims, paragraphs, parsed))],
                       index=claims["claim_id"])
     labels, weights = training_labels(claims, lexicon_rows, gold)
     probabilities = _fit_predict(texts, labels, weights, [t.id for t in schema.themes])

@@ -63,6 +63,13 @@ def test_claim_type_and_hedging(nlp, schema, sentence, claim_type, hedged):
     assert (found.claim_type.iloc[0], found.hedged.iloc[0]) == (claim_type, hedged)
 
 
+def test_the_cue_that_typed_a_claim_is_its_own_words_wherever_the_claim_stands(nlp, schema):
+    found = claims_of(nlp, schema, "Relations were tense in the last decade. Moscow will side with Beijing. "
+                                   "The talks resumed. We then turn to the Arctic.")
+    assert found.claim_type.tolist() == ["assertion", "prediction", "assertion", "meta"]
+    assert found.type_cues.tolist() == [[], ["will"], [], ["we then turn to"]]
+
+
 def test_a_type_added_to_the_schema_is_used_with_no_code_change(nlp, schema):
     extended = schema.model_copy(update={"claim_types": (*schema.claim_types, schema.claim_types[0].model_copy(
         update={"id": "warning", "label": "Warning", "priority": 0, "cues": ("warn",)}))})

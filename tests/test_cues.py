@@ -35,9 +35,19 @@ def test_patterns_match_exactly_as_the_matcher(nlp, schema):
     for key, entries in schema_patterns()[schema]:
         patterns.add(key, entries)
         matcher.add(key, entries)
-    found = [(span.start, matcher(span)) for span, _ in spans(nlp)]
-    assert sum(len(matches) for _, matches in found) > 5
-    assert [(span.start, patterns(span, cues.TokenForms(doc))) for span, doc in spans(nlp)] == found
+    found = [[(key, span.start + start, span.start + end) for key, start, end in matcher(span)]
+             for span, _ in spans(nlp)]
+    assert sum(len(matches) for matches in found) > 5 and any(span.start > 0 for span, _ in spans(nlp))
+    assert [patterns(span, cues.TokenForms(doc)) for span, doc in spans(nlp)] == found
+
+
+def test_pattern_matches_are_placed_in_the_doc_not_the_span(nlp):
+    doc = nlp("Talks stalled. Then arms control came back.")
+    patterns = cues.Patterns(nlp.vocab)
+    patterns.add("arms", [[{"LOWER": "arms"}, {"LEMMA": "control"}]])
+    second = list(doc.sents)[1]
+    [(_, start, end)] = patterns(second, cues.TokenForms(doc))
+    assert doc[start:end].text == "arms control"
 
 
 @pytest.mark.parametrize("pattern, required", [
