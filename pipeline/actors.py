@@ -57,21 +57,25 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy
 import pandas as pd
+from spacy.attrs import HEAD
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from pipeline.claims import claim_span
+from pipeline.cues import Patterns
 from pipeline.errors import PipelineError
 from pipeline.parse import blank
 from pipeline.schemas import ActorSchema
 
 ROLES = ("agent", "target", "mentioned")  # strongest first
 METHODS = ("rule", "ner")
-# Registry fields matched as phrases; prefixes and patterns go to the token Matcher.
+# Registry fields matched as phrases; prefixes and patterns go to the token Matcher, which reads only the Docs
+# that hold the words one of them requires (cues.Patterns): its REGEX predicate costs a Python call a token.
 PHRASE_FIELDS = ("names", "adjectives", "seats", "leaders", "bodies")
 MENTION_COLUMNS = {
     "claim_id": "str", "actor_id": "str", "surface": "str", "start": "int64", "end": "int64",
@@ -144,7 +148,7 @@ class _Rules:
     """The registry compiled into spaCy matchers for one vocabulary."""
 
     phrases: PhraseMatcher
-    patterns: Matcher
+    patterns: Patterns
     excludes: PhraseMatcher
     labels: dict[int, tuple[str, str]]  # match key -> (actor_id, form)
 
@@ -222,7 +226,7 @@ def _compile(schema: ActorSchema, vocab: Vocab, nlp: Language) -> _Rules:
     # A phrase pattern is the token hashes of its Doc, the same in every vocabulary, so ``nlp`` need not
     # share the corpus's.
     make_doc = nlp.make_doc
-    rules = _Rules(PhraseMatcher(vocab, attr="ORTH"), Matcher(vocab), PhraseMatcher(vocab, attr="ORTH"), {})
+    rules = _Rules(PhraseMatcher(vocab, attr="ORTH"), Patterns(vocab), PhraseMatcher(vocab, attr="ORTH"), {})
     for actor in schema.actors:
         for form in PHRASE_FIELDS:
             rules.phrases.add(_key(rules, vocab, actor.id, form), [make_doc(text) for text in getattr(actor, form)])
@@ -249,6 +253,7 @@ def _paragraph_rows(doc: Doc, paragraph_start: int, claims: list[tuple[int, int,
     """
     starts = [start - paragraph_start for start, _, _ in claims]
     mains: dict[int, set[int]] = {}  # the main verbs of the claims that have a mention
+    heads: list[int] = []
     rows = []
     for mention, method, form in _mentions(doc, rules):
         i = bisect.bisect_right(starts, mention.start_char) - 1
@@ -256,7 +261,8 @@ def _paragraph_rows(doc: Doc, paragraph_start: int, claims: list[tuple[int, int,
             continue
         start, end, claim_id = claims[i]
         if i not in mains:
-            mains[i] = _main_verbs(claim_span(doc, paragraph_start, start, end))
+            heads = heads or _heads(doc)
+            mains[i] = _main_verbs(claim_span(doc, paragraph_start, start, end), heads)
         rows.append({
             "claim_id": claim_id, "actor_id": mention.label_, "surface": mention.text,
             "start": paragraph_start + mention.start_char, "end": paragraph_start + mention.end_char,
@@ -279,7 +285,7 @@ def _candidates(doc: Doc, rules: _Rules) -> list[tuple[Span, str]]:
     """Registry matches outside their actor's excluded strings, the longest where they overlap."""
     excluded = [(doc.vocab.strings[key], start, end) for key, start, end in rules.excludes(doc)]
     spans = []
-    for key, start, end in sorted([*rules.phrases(doc), *rules.patterns(doc)], key=lambda m: (m[1], m[2], m[0])):
+    for key, start, end in sorted([*rules.phrases(doc), *rules.patterns.in_doc(doc)], key=lambda m: (m[1], m[2], m[0])):
         actor_id, form = rules.labels[key]
         end = start + 1 if form == "prefixes" else end
         if not any(a == actor_id and s <= start and end <= e for a, s, e in excluded):
@@ -321,9 +327,15 @@ def _is_demonym(text: str) -> bool:
 
 # --- roles --------------------------------------------------------------------------------------
 
-def _main_verbs(span: Span) -> set[int]:
-    """Token indices of the claim's roots, the verbs conjoined to them and the clauses after a colon."""
-    stack = [t for t in span if t.head.i == t.i or not span.start <= t.head.i < span.end]
+def _heads(doc: Doc) -> list[int]:
+    """The index of every token's head: read from the Doc's array, not from a Token made for each."""
+    return (numpy.arange(len(doc)) + doc.to_array(HEAD).astype(numpy.int64)).tolist()
+
+
+def _main_verbs(span: Span, heads: list[int]) -> set[int]:
+    """Token indices of the claim's roots, the verbs conjoined to them and the clauses after a colon
+    (``heads`` is ``_heads(span.doc)``)."""
+    stack = [span.doc[i] for i in range(span.start, span.end) if heads[i] == i or not span.start <= heads[i] < span.end]
     main: set[int] = set()
     while stack:
         token = stack.pop()

@@ -112,13 +112,16 @@ def _bare_and_cold(paths: Paths, config: Config, texts: list[str]) -> dict:
     The model is loaded and warmed first by an untimed pass over the texts: spaCy's first pass over new
     text is about 1 s slower than later ones, and neither side should carry it. The sample's bare time is
     the mean of the runs either side of the cold one, so a machine that slows down or speeds up weighs on
-    both sides alike. Meant for a new process (``_sample_in_new_process``), so the cold run, which starts
-    with no parse or stage cache, pays every import and one-time set-up a ``make all`` pays.
+    both sides alike, and the bare runs have the garbage collector set as ``runner.compute`` sets it
+    (``runner.fewer_collections``; bare ``nlp.pipe`` runs as fast either way). Meant for a new process
+    (``_sample_in_new_process``), so the cold run, which starts with no parse or stage cache, pays every
+    import and one-time set-up a ``make all`` pays.
     """
     nlp = parse.load_model(config.model)
 
     def bare() -> float:
-        return _timed(lambda: list(nlp.pipe(texts, batch_size=config.batch_size)))[0]
+        with runner.fewer_collections():
+            return _timed(lambda: list(nlp.pipe(texts, batch_size=config.batch_size)))[0]
 
     with tempfile.TemporaryDirectory() as folder:
         project = _copy_project(paths, Path(folder))

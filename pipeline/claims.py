@@ -110,9 +110,9 @@ def claim_span(doc: Doc, paragraph_start: int, claim_start: int, claim_end: int)
 
 def claim_spans(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc]) -> list[Span]:
     """The tokens of every claim, in the order of ``claims``."""
-    starts = paragraphs.set_index("paragraph_id")["start"]
-    return [claim_span(parsed[c.paragraph_id], int(starts[c.paragraph_id]), int(c.start), int(c.end))
-            for c in claims[["paragraph_id", "start", "end"]].itertuples()]
+    starts = dict(zip(paragraphs["paragraph_id"].tolist(), paragraphs["start"].tolist()))
+    return [claim_span(parsed[paragraph_id], int(starts[paragraph_id]), int(start), int(end))
+            for paragraph_id, start, end in zip(*(claims[c].tolist() for c in ("paragraph_id", "start", "end")))]
 
 
 QUESTION_END = re.compile(r"\?[”’\"')\]]*$")

@@ -148,10 +148,19 @@ class Patterns:
         """The Matcher's matches in ``span``, at their positions in ``span.doc`` (``forms`` is
         ``TokenForms(span.doc)``)."""
         words = {attr: set(forms.ids[attr][span.start:span.end]) for attr in self.attrs}
-        strings = span.vocab.strings
-        if any(all(required.met(words[required.attr], strings) for required in pattern) for pattern in self.required):
+        if self._may_match(words, span.vocab.strings):
             return [(match_id, span.start + start, span.start + end) for match_id, start, end in self.matcher(span)]
         return []
+
+    def in_doc(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """The Matcher's matches in the whole of ``doc``, for a caller with no ``TokenForms`` of it."""
+        words = {attr: set(doc.to_array(attr).tolist()) for attr in self.attrs}
+        return self.matcher(doc) if self._may_match(words, doc.vocab.strings) else []
+
+    def _may_match(self, words: dict[int, set[int]], strings) -> bool:
+        """Whether some pattern finds every word it requires among ``words`` (string ids by attribute)."""
+        return any(all(required.met(words[required.attr], strings) for required in pattern)
+                   for pattern in self.required)
 
 
 # Pattern keys whose value is a word (TEXT is ORTH to the Matcher).

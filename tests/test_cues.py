@@ -50,6 +50,18 @@ def test_pattern_matches_are_placed_in_the_doc_not_the_span(nlp):
     assert doc[start:end].text == "arms control"
 
 
+@pytest.mark.parametrize("schema", ["claim_types", "themes"])
+def test_patterns_over_a_whole_doc_match_exactly_as_the_matcher(nlp, schema):
+    patterns, matcher = cues.Patterns(nlp.vocab), Matcher(nlp.vocab)
+    for key, entries in schema_patterns()[schema]:
+        patterns.add(key, entries)
+        matcher.add(key, entries)
+    docs = list(nlp.pipe(PARAGRAPHS + ["Nothing to see."]))
+    found = [matcher(doc) for doc in docs]
+    assert any(found) and not found[-1]
+    assert [patterns.in_doc(doc) for doc in docs] == found
+
+
 @pytest.mark.parametrize("pattern, required", [
     ([{"LOWER": "arms"}, {"LEMMA": {"IN": ["race", "control"]}}],
      [("LOWER", {"arms"}), ("LEMMA", {"race", "control"})]),
