@@ -29,12 +29,18 @@ def schema_patterns() -> dict[str, list[tuple[str, list]]]:
             "themes": [(f"{t.id}:{n}", [list(p)]) for t in themes.themes for n, p in enumerate(t.patterns)]}
 
 
-@pytest.mark.parametrize("schema", ["claim_types", "themes"])
-def test_patterns_match_exactly_as_the_matcher(nlp, schema):
+def patterns_and_matcher(nlp, schema: str) -> tuple[cues.Patterns, Matcher]:
+    """The patterns of one schema file, in a ``Patterns`` and in a plain spaCy ``Matcher``."""
     patterns, matcher = cues.Patterns(nlp.vocab), Matcher(nlp.vocab)
     for key, entries in schema_patterns()[schema]:
         patterns.add(key, entries)
         matcher.add(key, entries)
+    return patterns, matcher
+
+
+@pytest.mark.parametrize("schema", ["claim_types", "themes"])
+def test_patterns_match_exactly_as_the_matcher(nlp, schema):
+    patterns, matcher = patterns_and_matcher(nlp, schema)
     found = [[(key, span.start + start, span.start + end) for key, start, end in matcher(span)]
              for span, _ in spans(nlp)]
     assert sum(len(matches) for matches in found) > 5 and any(span.start > 0 for span, _ in spans(nlp))
@@ -52,10 +58,7 @@ def test_pattern_matches_are_placed_in_the_doc_not_the_span(nlp):
 
 @pytest.mark.parametrize("schema", ["claim_types", "themes"])
 def test_patterns_over_a_whole_doc_match_exactly_as_the_matcher(nlp, schema):
-    patterns, matcher = cues.Patterns(nlp.vocab), Matcher(nlp.vocab)
-    for key, entries in schema_patterns()[schema]:
-        patterns.add(key, entries)
-        matcher.add(key, entries)
+    patterns, matcher = patterns_and_matcher(nlp, schema)
     docs = list(nlp.pipe(PARAGRAPHS + ["Nothing to see."]))
     found = [matcher(doc) for doc in docs]
     assert any(found) and not found[-1]
