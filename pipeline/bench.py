@@ -153,12 +153,14 @@ def _sample_in_new_process(paths: Paths, config: Config, texts: list[str]) -> di
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def pipeline_figures(paths: Paths, config: Config, samples: int = 3) -> dict:
+def pipeline_figures(paths: Paths, config: Config, samples: int = 5) -> dict:
     """Bare ``nlp.pipe`` against a cold run of the whole pipeline, and the pipeline's overhead on the model.
 
     ``samples`` samples, each in a new process (``_bare_and_cold``: bare, cold, bare, on a warmed model);
     the figures are the medians over the samples (the overhead is the median of the samples' overheads),
     and the per-stage seconds are those of the median cold run, so a reader sees where the overhead goes.
+    A shared two-core machine's speed drifts by 10-20% within seconds, which moved one sample's overhead by
+    up to 25 points and a median of three by 10: five samples, and every sample printed.
     """
     with tempfile.TemporaryDirectory() as folder:
         structured = runner.compute(_copy_project(paths, Path(folder)), config, until="structure")

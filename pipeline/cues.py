@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spacy.attrs import LEMMA, LOWER, NORM, ORTH, POS
+from spacy.attrs import IS_PUNCT, IS_QUOTE, IS_SPACE, LEMMA, LIKE_NUM, LOWER, NORM, ORTH, POS
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.strings import get_string_id
@@ -38,8 +38,9 @@ def _forms(token) -> frozenset[str]:
 
 class TokenForms:
     """What cues are compared with, for every token of a ``Doc``: its lower-cased form and lemma, and whether
-    it is an adverb (which a multi-word cue may skip); and the ids of the words patterns require (``ids``,
-    by attribute: ``ORTH``, ``LOWER``, ``LEMMA``, ``NORM``).
+    it is an adverb (which a multi-word cue may skip); the ids of the words patterns require (``ids``,
+    by attribute: ``ORTH``, ``LOWER``, ``LEMMA``, ``NORM``); and whether it is punctuation (or space or a
+    quote mark) or reads as a number, which the theme classifier's features drop or fold.
 
     Read from the Doc's arrays once, then shared by every claim of the Doc and every index that scans it:
     building these per claim and per index cost more than the matching.
@@ -49,7 +50,8 @@ class TokenForms:
     """
 
     def __init__(self, doc: Doc):
-        orth, lower, lemma, norm, pos = doc.to_array([ORTH, LOWER, LEMMA, NORM, POS]).T.tolist()
+        orth, lower, lemma, norm, pos, punct, space, quote, number = doc.to_array(
+            [ORTH, LOWER, LEMMA, NORM, POS, IS_PUNCT, IS_SPACE, IS_QUOTE, LIKE_NUM]).T.tolist()
         self.ids = {ORTH: orth, LOWER: lower, LEMMA: lemma, NORM: norm}
         strings = doc.vocab.strings
         # A paragraph repeats its words: look each one up once.
@@ -58,6 +60,8 @@ class TokenForms:
         self.lower = [lowers[key] for key in lower]
         self.lemma = [lemmas[key] for key in lemma]
         self.adverb = [tag == ADV for tag in pos]
+        self.punctuation = [bool(p or s or q) for p, s, q in zip(punct, space, quote)]
+        self.number = [bool(flag) for flag in number]
 
 
 class CueIndex:

@@ -30,6 +30,7 @@ alone, so a theme added to the YAML is tagged with no code change.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,13 +150,30 @@ def lexicon(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Do
     """
     if claims.empty or not schema.themes:
         return empty()
-    spans = claim_spans(claims, paragraphs, parsed)
-    index = Lexicon(schema, spans[0].vocab, nlp)
-    forms = {paragraph_id: TokenForms(doc) for paragraph_id, doc in parsed.items()}
+    return _lexicon(claims, ClaimTokens.of(claims, paragraphs, parsed), schema, nlp)
+
+
+@dataclass(frozen=True)
+class ClaimTokens:
+    """The tokens of every claim (in the order of ``claims``) and the forms of each paragraph's tokens, read
+    once for the lexicon and the classifier."""
+
+    spans: list[Span]
+    forms: dict[str, TokenForms]  # by paragraph_id
+
+    @classmethod
+    def of(cls, claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc]) -> "ClaimTokens":
+        return cls(claim_spans(claims, paragraphs, parsed),
+                   {paragraph_id: TokenForms(doc) for paragraph_id, doc in parsed.items()})
+
+
+def _lexicon(claims: pd.DataFrame, tokens: ClaimTokens, schema, nlp: Language | None) -> pd.DataFrame:
+    index = Lexicon(schema, tokens.spans[0].vocab, nlp)
     uncalibrated = Calibration()
     rows = []
-    for claim_id, paragraph_id, span in zip(claims["claim_id"].tolist(), claims["paragraph_id"].tolist(), spans):
-        hits = index.hits(span, forms[paragraph_id])
+    for claim_id, paragraph_id, span in zip(claims["claim_id"].tolist(), claims["paragraph_id"].tolist(),
+                                            tokens.spans):
+        hits = index.hits(span, tokens.forms[paragraph_id])
         rows += [{"claim_id": claim_id, "theme_id": t.id, "group": t.group, "method": "lexicon",
                   "score": uncalibrated.score(t.id, hits[t.id]), "evidence": hits[t.id]}
                  for t in schema.themes if t.id in hits]
@@ -185,7 +203,7 @@ class Calibration:
         return (correct + PRIOR_STRENGTH * self.pooled) / (fired + PRIOR_STRENGTH)
 
     def score(self, theme_id: str, evidence: list[str]) -> float:
-        return round(1.0 - float(np.prod([1.0 - self.precision(theme_id, cue) for cue in evidence])), 6)
+        return round(1.0 - math.prod(1.0 - self.precision(theme_id, cue) for cue in evidence), 6)
 
 
 def calibrate(lexicon_rows: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFrame | None) -> Calibration:
@@ -238,13 +256,15 @@ def _gold_themes(gold: pd.DataFrame | None, claims: pd.DataFrame, split: str) ->
 
 # ----------------------------------------------------------------------------------------- model
 
-def features(span: Span) -> str:
-    """The text the classifier reads: lower-cased lemmas, numbers folded, punctuation dropped.
+def features(span: Span, forms: TokenForms | None = None) -> str:
+    """The text the classifier reads: lower-cased lemmas, numbers folded, punctuation dropped (``forms``, if
+    given, is ``TokenForms(span.doc)``, whose lemmas it reads).
 
     >>> # features(nlp("Russia's exports rose by 12%.")[:])  ->  "russia 's export rise by <num>"
     """
-    return " ".join("<num>" if t.like_num else t.lemma_.lower() for t in span
-                    if not (t.is_punct or t.is_space or t.is_quote))
+    forms = forms or TokenForms(span.doc)
+    return " ".join("<num>" if forms.number[i] else forms.lemma[i] for i in range(span.start, span.end)
+                    if not forms.punctuation[i])
 
 
 def actor_features(claim_actors: pd.DataFrame | None) -> dict[str, str]:
@@ -259,9 +279,17 @@ def actor_features(claim_actors: pd.DataFrame | None) -> dict[str, str]:
     """
     if claim_actors is None or claim_actors.empty:
         return {}
-    by_claim = claim_actors.groupby("claim_id", sort=True)["actor_id"].agg(lambda ids: sorted(set(ids)))
-    return {claim_id: " ".join([f"<actor:{a.lower()}>" for a in ids] + [f"<actors:{min(len(ids), 3)}>"])
-            for claim_id, ids in by_claim.items()}
+    by_claim = _grouped(claim_actors, "actor_id")
+    return {claim_id: " ".join([f"<actor:{a.lower()}>" for a in sorted(ids)] + [f"<actors:{min(len(ids), 3)}>"])
+            for claim_id, ids in sorted(by_claim.items())}
+
+
+def _grouped(table: pd.DataFrame, column: str) -> dict[str, set[str]]:
+    """Claim id -> the set of ``column`` values of its rows."""
+    grouped: dict[str, set[str]] = {}
+    for claim_id, value in zip(table["claim_id"].tolist(), table[column].tolist()):
+        grouped.setdefault(claim_id, set()).add(value)
+    return grouped
 
 
 def training_labels(claims: pd.DataFrame, lexicon_rows: pd.DataFrame, gold: pd.DataFrame | None
@@ -281,7 +309,7 @@ def training_labels(claims: pd.DataFrame, lexicon_rows: pd.DataFrame, gold: pd.D
     >>> {c: sorted(t) for c, t in labels.items()}, weights.to_dict()  # no gold label is energy: a keeps it
     ({'a': ['energy', 'military'], 'c': ['arctic']}, {'a': 3.0, 'c': 1.0})
     """
-    silver = lexicon_rows.groupby("claim_id")["theme_id"].agg(set).to_dict() if len(lexicon_rows) else {}
+    silver = _grouped(lexicon_rows, "theme_id")
     labels = {claim_id: set(silver.get(claim_id, ())) for claim_id in claims["claim_id"]}
     weights = dict.fromkeys(labels, 1.0)
     for claim_id in _gold_themes(gold, claims, "heldout"):
@@ -306,12 +334,20 @@ def model_scores(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[st
     """
     if claims.empty or not schema.themes:
         return empty(SCORE_COLUMNS)
+    tokens = ClaimTokens.of(claims, paragraphs, parsed)
     if lexicon_rows is None:
-        lexicon_rows = lexicon(claims, paragraphs, parsed, schema, nlp=nlp)
+        lexicon_rows = _lexicon(claims, tokens, schema, nlp)
+    return _model_scores(claims, tokens, schema, gold, lexicon_rows, claim_actors)
+
+
+def _model_scores(claims: pd.DataFrame, tokens: ClaimTokens, schema, gold: pd.DataFrame | None,
+                  lexicon_rows: pd.DataFrame, claim_actors: pd.DataFrame | None) -> pd.DataFrame:
     actors = actor_features(claim_actors)
     no_actor = "" if claim_actors is None else " <actors:0>"
-    texts = pd.Series([features(span) + (f" {actors[claim_id]}" if claim_id in actors else no_actor)
-                       for claim_id, span in zip(claims["claim_id"].tolist(), claim_spans(claims, paragraphs, parsed))],
+    texts = pd.Series([features(span, tokens.forms[paragraph_id])
+                       + (f" {actors[claim_id]}" if claim_id in actors else no_actor)
+                       for claim_id, paragraph_id, span in zip(claims["claim_id"].tolist(),
+                                                               claims["paragraph_id"].tolist(), tokens.spans)],
                       index=claims["claim_id"])
     labels, weights = training_labels(claims, lexicon_rows, gold)
     probabilities = _fit_predict(texts, labels, weights, [t.id for t in schema.themes])
@@ -327,24 +363,48 @@ def model_scores(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[st
 
 def _fit_predict(texts: pd.Series, labels: pd.Series, weights: pd.Series, theme_ids: list[str]
                  ) -> dict[str, np.ndarray]:
-    """Theme id -> probability per text, for the themes with enough positive and negative examples."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """Theme id -> probability per text, for the themes with enough positive and negative examples.
+
+    The classifiers are independent and liblinear fits without holding the interpreter, so they fit on two
+    threads.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from sklearn.linear_model import LogisticRegression
 
     counts = {t: sum(t in s for s in labels) for t in theme_ids}
     trainable = [t for t in theme_ids if MIN_POSITIVES <= counts[t] <= len(labels) - MIN_POSITIVES]
     if not trainable:
         return {}
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
-    train = vectorizer.fit_transform(texts[labels.index])
-    every = vectorizer.transform(texts)
-    result = {}
-    for theme_id in trainable:
+    train, every = _tfidf(texts, labels.index)
+    sample_weight = weights.to_numpy()
+
+    def probability(theme_id: str) -> np.ndarray:
         classifier = LogisticRegression(class_weight=CLASS_WEIGHT, C=MODEL_C, solver="liblinear",
                                         random_state=RANDOM_STATE)
-        classifier.fit(train, np.array([theme_id in s for s in labels], dtype=int), sample_weight=weights.to_numpy())
-        result[theme_id] = classifier.predict_proba(every)[:, 1]
-    return result
+        classifier.fit(train, np.array([theme_id in s for s in labels], dtype=int), sample_weight=sample_weight)
+        return classifier.predict_proba(every)[:, 1]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(trainable, pool.map(probability, trainable)))
+
+
+def _tfidf(texts: pd.Series, training: pd.Index):
+    """TF-IDF rows of the ``training`` texts and of every text: lemma 1-2-grams seen in at least two training
+    texts, weighted by the training texts.
+
+    The n-grams of every text are counted once, then the columns too rare in training are dropped: the same
+    matrices as a ``TfidfVectorizer(min_df=2)`` fitted on the training texts, without counting them twice.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    counted = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+").fit_transform(texts)
+    rows = texts.index.get_indexer(training)
+    in_training = counted[rows]
+    frequent = np.flatnonzero(np.bincount(in_training.indices, minlength=counted.shape[1]) >= 2)
+    weighting = TfidfTransformer(sublinear_tf=True).fit(in_training[:, frequent])
+    every = weighting.transform(counted[:, frequent])
+    return every[rows], every
 
 
 # ------------------------------------------------------------------------------------------- tag
@@ -366,12 +426,14 @@ def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], 
     >>> # 1  fiia-2018:c00002  great_power_status     order  0.839721  lexicon         [bipolar]
     >>> # 2  fiia-2018:c00003    trade_investment   economy  0.954206  lexicon        [economic]
     """
-    raw = lexicon(claims, paragraphs, parsed, schema, nlp=nlp)
+    if claims.empty or not schema.themes:
+        return empty()
+    tokens = ClaimTokens.of(claims, paragraphs, parsed)
+    raw = _lexicon(claims, tokens, schema, nlp)
     calibration = calibrate(raw, claims, gold)
     lexical = raw.assign(score=[calibration.score(t, e) for t, e in zip(raw["theme_id"].tolist(), raw["evidence"])])
     lexical = lexical[lexical["score"] >= threshold]
-    probabilities = model_scores(claims, paragraphs, parsed, schema, gold=gold, lexicon_rows=lexical,
-                                 claim_actors=claim_actors, nlp=nlp)
+    probabilities = _model_scores(claims, tokens, schema, gold, lexical, claim_actors)
     modelled = _model_rows(probabilities, lexical, schema, threshold)
     parts = [frame for frame in (lexical, modelled) if len(frame)]
     return _ordered(pd.concat(parts) if parts else empty(), claims, schema)

@@ -269,3 +269,16 @@ def test_scores_micro_and_macro_against_a_split():
     assert table.loc["micro"].tolist() == [0.5, 0.3333, 0.4, 3]
     assert table.loc["energy"].tolist() == [1.0, 0.5, 0.6667, 2]
     assert table.loc["macro", "f1"] == round((0.6667 + 0.0) / 2, 4)
+
+
+def test_the_classifier_features_weigh_by_training_texts_as_a_fitted_vectorizer_does():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = pd.Series(["oil gas", "gas pipeline <actor:rus>", "oil oil price", "arms control treaty",
+                       "treaty arms <actor:usa>", "unseen words only"], index=list("abcdef"))
+    training = pd.Index(list("ecab"))  # not in the texts' order; d and f are not trained on
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
+    expected_train = vectorizer.fit_transform(texts[training])
+    train, every = themes._tfidf(texts, training)
+    assert train.shape == expected_train.shape and abs(train - expected_train).max() < 1e-12
+    assert abs(every - vectorizer.transform(texts)).max() < 1e-12
