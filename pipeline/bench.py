@@ -6,7 +6,7 @@ Figures printed:
 - the PDF path in pages per second, on pages rendered from the report text;
 - a cold run of the whole pipeline against bare ``nlp.pipe`` over the same
   paragraphs on a warmed model, and the pipeline's overhead on top of the model
-  (the medians of three samples, each in a new process), with the cold run's
+  (the medians of five samples, each in a new process), with the cold run's
   seconds per stage;
 - a schema-only rerun (one cue added to themes.yaml) against a cold run,
   which stages it reused from the cache, whether any text was re-parsed and
