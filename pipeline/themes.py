@@ -16,8 +16,9 @@ claim_id, theme_id, group, score, method, evidence) from two methods:
     counts 0.5 and the score is ``1 - 0.5 ** n`` for ``n`` cues.
 ``model``
     one TF-IDF (lemma 1-2-grams, plus a token per actor of the claim and
-    one for how many there are, from ``claim_actors``) + logistic-regression
-    classifier per theme, trained on the gold ``train`` claims (hand labels) plus every other claim
+    one for how many there are, from ``claim_actors``; beside them, at
+    ``CONTEXT_WEIGHT``, the lemmas of the other sentences of the claim's
+    paragraph) + logistic-regression classifier per theme, trained on the gold ``train`` claims (hand labels) plus every other claim
     labelled by the lexicon (silver labels). Gold ``heldout`` claims are never
     trained or calibrated on. The probability is the ``score``; ``evidence``
     is empty. A theme with fewer than ``MIN_POSITIVES`` positive (or
@@ -53,6 +54,9 @@ RANDOM_STATE = 0
 # Model settings chosen by 5-fold cross-validation on the gold train split.
 MODEL_C = 4.0
 CLASS_WEIGHT = "balanced"
+# The paragraph's other sentences weigh half as much as the claim's own words: "This trend seems to be
+# continuing." takes its theme from them, but a sentence must not take every theme its paragraph touches.
+CONTEXT_WEIGHT = 0.5
 # A hand label is worth more than a lexicon (silver) label in training.
 GOLD_WEIGHT = 3.0
 # How many gold claims' worth of belief the pooled precision carries against a cue's own record.
@@ -344,13 +348,13 @@ def _model_scores(claims: pd.DataFrame, tokens: ClaimTokens, schema, gold: pd.Da
                   lexicon_rows: pd.DataFrame, claim_actors: pd.DataFrame | None) -> pd.DataFrame:
     actors = actor_features(claim_actors)
     no_actor = "" if claim_actors is None else " <actors:0>"
-    texts = pd.Series([features(span, tokens.forms[paragraph_id])
-                       + (f" {actors[claim_id]}" if claim_id in actors else no_actor)
-                       for claim_id, paragraph_id, span in zip(claims["claim_id"].tolist(),
-                                                               claims["paragraph_id"].tolist(), tokens.spans)],
-                      index=claims["claim_id"])
+    claim_ids, paragraph_ids = claims["claim_id"].tolist(), claims["paragraph_id"].tolist()
+    lemmas = [features(span, tokens.forms[paragraph_id]) for paragraph_id, span in zip(paragraph_ids, tokens.spans)]
+    texts = pd.Series([text + (f" {actors[claim_id]}" if claim_id in actors else no_actor)
+                       for claim_id, text in zip(claim_ids, lemmas)], index=claims["claim_id"])
+    contexts = pd.Series(paragraph_contexts(lemmas, paragraph_ids), index=claims["claim_id"])
     labels, weights = training_labels(claims, lexicon_rows, gold)
-    probabilities = _fit_predict(texts, labels, weights, [t.id for t in schema.themes])
+    probabilities = _fit_predict(texts, contexts, labels, weights, [t.id for t in schema.themes])
     if not probabilities:
         return empty(SCORE_COLUMNS)
     ids = texts.index.tolist()
@@ -361,9 +365,22 @@ def _model_scores(claims: pd.DataFrame, tokens: ClaimTokens, schema, gold: pd.Da
                         ).astype({k: v for k, v in SCORE_COLUMNS.items() if v != "object"})
 
 
-def _fit_predict(texts: pd.Series, labels: pd.Series, weights: pd.Series, theme_ids: list[str]
-                 ) -> dict[str, np.ndarray]:
-    """Theme id -> probability per text, for the themes with enough positive and negative examples.
+def paragraph_contexts(texts: list[str], paragraph_ids: list[str]) -> list[str]:
+    """For each text, the other texts of its paragraph joined in their order.
+
+    >>> paragraph_contexts(["a b", "c", "d"], ["p1", "p1", "p2"])
+    ['c', 'a b', '']
+    """
+    members: dict[str, list[int]] = {}
+    for i, paragraph_id in enumerate(paragraph_ids):
+        members.setdefault(paragraph_id, []).append(i)
+    return [" ".join(texts[j] for j in members[paragraph_id] if j != i) for i, paragraph_id in enumerate(paragraph_ids)]
+
+
+def _fit_predict(texts: pd.Series, contexts: pd.Series, labels: pd.Series, weights: pd.Series,
+                 theme_ids: list[str]) -> dict[str, np.ndarray]:
+    """Theme id -> probability per text (read with its paragraph ``contexts``), for the themes with enough
+    positive and negative examples.
 
     The classifiers are independent and liblinear fits without holding the interpreter, so they fit on two
     threads.
@@ -376,7 +393,7 @@ def _fit_predict(texts: pd.Series, labels: pd.Series, weights: pd.Series, theme_
     trainable = [t for t in theme_ids if MIN_POSITIVES <= counts[t] <= len(labels) - MIN_POSITIVES]
     if not trainable:
         return {}
-    train, every = _tfidf(texts, labels.index)
+    train, every = _design(texts, contexts, labels.index)
     sample_weight = weights.to_numpy()
 
     def probability(theme_id: str) -> np.ndarray:
@@ -389,19 +406,34 @@ def _fit_predict(texts: pd.Series, labels: pd.Series, weights: pd.Series, theme_
         return dict(zip(trainable, pool.map(probability, trainable)))
 
 
-def _tfidf(texts: pd.Series, training: pd.Index):
-    """TF-IDF rows of the ``training`` texts and of every text: lemma 1-2-grams seen in at least two training
-    texts, weighted by the training texts.
+def _design(texts: pd.Series, contexts: pd.Series, training: pd.Index):
+    """Feature rows of the ``training`` claims and of every claim: the claim's 1-2-grams, then its paragraph
+    context's words at ``CONTEXT_WEIGHT``."""
+    from scipy.sparse import hstack
+
+    claim_train, claim_every = _tfidf(texts, training)
+    context_train, context_every = _tfidf(contexts, training, ngram_range=(1, 1))
+    return (hstack([claim_train, CONTEXT_WEIGHT * context_train]).tocsr(),
+            hstack([claim_every, CONTEXT_WEIGHT * context_every]).tocsr())
+
+
+def _tfidf(texts: pd.Series, training: pd.Index, ngram_range: tuple[int, int] = (1, 2)):
+    """TF-IDF rows of the ``training`` texts and of every text: the n-grams seen in at least two training
+    texts, weighted by the training texts (no columns when there are none).
 
     The n-grams of every text are counted once, then the columns too rare in training are dropped: the same
     matrices as a ``TfidfVectorizer(min_df=2)`` fitted on the training texts, without counting them twice.
     """
+    from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-    counted = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+").fit_transform(texts)
     rows = texts.index.get_indexer(training)
+    counted = (CountVectorizer(ngram_range=ngram_range, token_pattern=r"\S+").fit_transform(texts) if any(texts)
+               else csr_matrix((len(texts), 0)))
     in_training = counted[rows]
     frequent = np.flatnonzero(np.bincount(in_training.indices, minlength=counted.shape[1]) >= 2)
+    if not frequent.size:
+        return csr_matrix((len(rows), 0)), csr_matrix((len(texts), 0))
     weighting = TfidfTransformer(sublinear_tf=True).fit(in_training[:, frequent])
     every = weighting.transform(counted[:, frequent])
     return every[rows], every

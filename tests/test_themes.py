@@ -166,6 +166,38 @@ def test_the_classifier_reads_the_claims_actors(nlp):
     blind = themes.model_scores(claims, paragraphs, parsed, schema, gold=gold)
     assert blind[blind.theme_id == "alignment"]["score"].round(9).nunique() == 1  # without them, all alike
 
+def sentence_tables(nlp, *paragraph_texts: str, doc_id: str = "t") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """One paragraph per text, one claim per sentence, parsed with the real model."""
+    claims, paragraphs, parsed = tables(nlp, *paragraph_texts, doc_id=doc_id)
+    rows = [{"doc_id": doc_id, "paragraph_id": paragraph_id, "start": start + sentence.start_char,
+             "end": start + sentence.end_char, "text": sentence.text}
+            for paragraph_id, start in zip(paragraphs["paragraph_id"], paragraphs["start"])
+            for sentence in parsed[paragraph_id].sents]
+    claims = pd.DataFrame(rows)
+    return claims.assign(claim_id=[f"{doc_id}:c{i:05d}" for i in range(1, len(rows) + 1)]), paragraphs, parsed
+
+
+def test_the_classifier_reads_the_claims_paragraph(nlp):
+    """The same words take their theme from the sentences around them: "The trend held." after oil is energy."""
+    oil = [f"Oil exports rose in year {n}. The trend held." for n in range(6)]
+    curbs = [f"Sanctions were tightened in year {n}. The trend held." for n in range(6)]
+    claims, paragraphs, parsed = sentence_tables(nlp, *oil, *curbs, "Oil exports rose again. The trend held.",
+                                                 "Sanctions were tightened again. The trend held.")
+    trained = claims.iloc[:24]
+    assert trained.text.tolist()[:2] == ["Oil exports rose in year 0.", "The trend held."]
+    gold = pd.DataFrame({"claim_id": trained.claim_id, "doc_id": "t", "text": trained.text,
+                         "themes": [["energy"]] * 12 + [["sanctions"]] * 12, "split": "train"})
+    scores = themes.model_scores(claims, paragraphs, parsed, schema_of(THEMES[:2]), gold=gold)
+    energy = scores[scores.theme_id == "energy"].set_index("claim_id")["score"]
+    after_oil, after_sanctions = claims.claim_id.iloc[25], claims.claim_id.iloc[27]
+    assert claims.text[25] == claims.text[27] == "The trend held."
+    assert energy[after_oil] > 0.5 > energy[after_sanctions]
+
+
+def test_paragraph_context_is_the_other_sentences_of_the_same_paragraph():
+    assert themes.paragraph_contexts(["a b", "c", "d", "e"], ["p1", "p1", "p2", "p1"]) == ["c e", "a b e", "", "a b c"]
+
+
 @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8, 0.99])
 def test_threshold_keeps_rows_scoring_at_least_it_and_model_never_duplicates_lexicon(nlp, threshold):
     claims, paragraphs, parsed, schema, gold = icy(nlp)
@@ -282,3 +314,11 @@ def test_the_classifier_features_weigh_by_training_texts_as_a_fitted_vectorizer_
     train, every = themes._tfidf(texts, training)
     assert train.shape == expected_train.shape and abs(train - expected_train).max() < 1e-12
     assert abs(every - vectorizer.transform(texts)).max() < 1e-12
+
+
+def test_texts_with_no_shared_words_give_no_columns():
+    texts = pd.Series(["", "", "one", ""], index=list("abcd"))
+    train, every = themes._tfidf(texts, pd.Index(list("abc")))
+    assert train.shape == (3, 0) and every.shape == (4, 0)
+    train, every = themes._tfidf(texts.map(lambda _: ""), pd.Index(list("ab")))
+    assert train.shape == (2, 0) and every.shape == (4, 0)
