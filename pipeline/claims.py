@@ -168,7 +168,8 @@ class ClaimTyper:
         return label not in self.main_clause or in_main_clause(token)
 
     def hedges_of(self, span: Span, forms: TokenForms) -> list[str]:
-        return sorted({cue for _, cue, _, _ in self.hedges.find(span, forms)})
+        """The hedging cues in the claim; a proper noun is never one ("signed in May 2018")."""
+        return sorted({cue for _, cue, start, _ in self.hedges.find(span, forms) if span.doc[start].pos_ != "PROPN"})
 
 
 def classify(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema, nlp) -> pd.DataFrame:

@@ -57,6 +57,19 @@ def test_claims_carry_their_markers_and_offsets(nlp, schema):
     ("This would be very likely to increase Russian concerns.", "prediction", True),
     ("The norms that should serve as a basis for cooperation were never defined.", "assertion", False),
     ("China, in turn, regards the EU as a key economic partner.", "attribution", False),
+    ("Moscow, on the other hand, does not see political change in the region as a gain.", "attribution", False),
+    ("The West is regarded in both Russia and China as a potential threat.", "attribution", False),
+    ("Both states emphasise their unique global roles.", "attribution", False),
+    ("Polls show that support for cooperation is growing.", "attribution", False),
+    ("The Russian expectation was that the partnership would deepen.", "attribution", False),
+    ("China maintained a growth level of around seven per cent.", "assertion", False),
+    ("Rosneft and CNPC concluded two long-term contracts.", "assertion", False),
+    ("The fourth possibility is that no great power is able to impose order.", "prediction", False),
+    ("The Altai pipeline remains a distant prospect.", "prediction", True),
+    ("Putin is not likely to risk large-scale casualties.", "prediction", True),
+    ("The report also points out how restraint serves a political purpose.", "meta", False),
+    ("China and the EEU finally signed a free-trade agreement in May 2018.", "assertion", False),
+    ("The use of other corridors cannot be ruled out.", "prediction", True),
 ])
 def test_claim_type_and_hedging(nlp, schema, sentence, claim_type, hedged):
     found = claims_of(nlp, schema, sentence)
