@@ -139,10 +139,11 @@ class ClaimTyper:
         self.main_clause = {t.id for t in schema.claim_types if t.main_clause}
         self.cues = CueIndex(nlp, {t.id: list(t.cues) for t in schema.claim_types})
         self.hedges = CueIndex(nlp, {"hedged": list(schema.hedges)})
+        # One key a pattern: a claim meets the Matcher only with the patterns whose words it has.
         self.patterns = Patterns(nlp.vocab)
         for claim_type in schema.claim_types:
-            if claim_type.patterns:
-                self.patterns.add(claim_type.id, [list(p) for p in claim_type.patterns])
+            for number, pattern in enumerate(claim_type.patterns):
+                self.patterns.add(f"{claim_type.id}\x00{number}", [list(pattern)])
 
     def type_of(self, span: Span, text: str, forms: TokenForms) -> tuple[str, list[str]]:
         """The claim's type and the cues that decided it (``forms`` is ``TokenForms(span.doc)``).
@@ -153,8 +154,8 @@ class ClaimTyper:
         fired = {label: cue for label, cue, start, _ in self.cues.find(span, forms)
                  if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))
                  and self._in_scope(label, span.doc[start])}
-        for match_id, start, end in self.patterns(span, forms):
-            label = span.doc.vocab.strings[match_id]
+        for match_id, start, end in sorted(self.patterns(span, forms), key=lambda match: match[1:]):
+            label = span.doc.vocab.strings[match_id].split("\x00")[0]
             if self._in_scope(label, span.doc[start]):
                 fired.setdefault(label, span.doc[start:end].text)
         if QUESTION_END.search(text) and "question" in self.priority:

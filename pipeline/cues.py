@@ -122,15 +122,16 @@ def _match_end(cue: tuple[frozenset[str], ...], forms: TokenForms, start: int, s
 
 
 class Patterns:
-    """spaCy ``Matcher`` token patterns, given only the spans where one of them can match.
+    """spaCy ``Matcher`` token patterns, each key's given only the spans where one of its patterns can match.
 
     A pattern cannot match a span that lacks the words its tokens require: ``[{LOWER: arms}, {LEMMA: {IN:
     [control, race]}}]`` needs "arms" and one of the two lemmas, ``{TEXT: {REGEX: "^Vostok"}}`` a word that
     starts so, while ``{LOWER: {NOT_IN: [at]}}``, ``{POS: NOUN}`` or a token with an ``OP`` that allows none
     require nothing. The Matcher reads every token of a span and calls the Python predicates (``IN``,
-    ``NOT_IN``, ``REGEX``) of its patterns on each, so a span that misses a required word of every pattern
-    is not given to it. The matches and their order are the Matcher's; the offsets are token positions in
-    ``span.doc``, as ``CueIndex.find`` gives them (the Matcher counts from the start of the span).
+    ``NOT_IN``, ``REGEX``) of its patterns on each, so every key has its own Matcher, and a span that misses
+    a required word of every pattern of a key is not given to that key's Matcher. A key's matches and their
+    order are the Matcher's, and the keys come in the order they were first added; the offsets are token
+    positions in ``span.doc``, as ``CueIndex.find`` gives them (the Matcher counts from the start of the span).
 
     >>> # patterns = Patterns(nlp.vocab)
     >>> # patterns.add("arms", [[{"LOWER": "arms"}, {"LEMMA": {"IN": ["control", "race"]}}]])
@@ -138,30 +139,43 @@ class Patterns:
     """
 
     def __init__(self, vocab: Vocab, *, validate: bool = False):
-        self.matcher = Matcher(vocab, validate=validate)
-        self.required: list[tuple[Required, ...]] = []
+        self.vocab, self.validate = vocab, validate
+        self.keys: dict[str, _KeyPatterns] = {}
         self.attrs: set[int] = set()  # the attributes required words are read from
 
     def add(self, key: str, patterns: list[list[dict]]):
-        self.matcher.add(key, patterns)
-        required = [required_words(pattern) for pattern in patterns]
-        self.required += required
-        self.attrs |= {word.attr for words in required for word in words}
+        if key not in self.keys:
+            self.keys[key] = _KeyPatterns(Matcher(self.vocab, validate=self.validate), [])
+        self.keys[key].add(key, patterns)
+        self.attrs |= {word.attr for words in self.keys[key].required for word in words}
 
     def __call__(self, span: Span, forms: TokenForms) -> list[tuple[int, int, int]]:
-        """The Matcher's matches in ``span``, at their positions in ``span.doc`` (``forms`` is
+        """The Matchers' matches in ``span``, at their positions in ``span.doc`` (``forms`` is
         ``TokenForms(span.doc)``)."""
         words = {attr: set(forms.ids[attr][span.start:span.end]) for attr in self.attrs}
-        if self._may_match(words, span.vocab.strings):
-            return [(match_id, span.start + start, span.start + end) for match_id, start, end in self.matcher(span)]
-        return []
+        return [(match_id, span.start + start, span.start + end)
+                for patterns in self.keys.values() if patterns.may_match(words, span.vocab.strings)
+                for match_id, start, end in patterns.matcher(span)]
 
     def in_doc(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """The Matcher's matches in the whole of ``doc``, for a caller with no ``TokenForms`` of it."""
+        """The Matchers' matches in the whole of ``doc``, for a caller with no ``TokenForms`` of it."""
         words = {attr: set(doc.to_array(attr).tolist()) for attr in self.attrs}
-        return self.matcher(doc) if self._may_match(words, doc.vocab.strings) else []
+        return [match for patterns in self.keys.values() if patterns.may_match(words, doc.vocab.strings)
+                for match in patterns.matcher(doc)]
 
-    def _may_match(self, words: dict[int, set[int]], strings) -> bool:
+
+@dataclass
+class _KeyPatterns:
+    """The Matcher of one key's patterns and the words each of them requires."""
+
+    matcher: Matcher
+    required: list[tuple[Required, ...]]
+
+    def add(self, key: str, patterns: list[list[dict]]):
+        self.matcher.add(key, patterns)
+        self.required += [required_words(pattern) for pattern in patterns]
+
+    def may_match(self, words: dict[int, set[int]], strings) -> bool:
         """Whether some pattern finds every word it requires among ``words`` (string ids by attribute)."""
         return any(all(required.met(words[required.attr], strings) for required in pattern)
                    for pattern in self.required)

@@ -350,37 +350,24 @@ def _model_scores(claims: pd.DataFrame, tokens: ClaimTokens, schema, gold: pd.Da
     no_actor = "" if claim_actors is None else " <actors:0>"
     claim_ids, paragraph_ids = claims["claim_id"].tolist(), claims["paragraph_id"].tolist()
     lemmas = [features(span, tokens.forms[paragraph_id]) for paragraph_id, span in zip(paragraph_ids, tokens.spans)]
-    texts = pd.Series([text + (f" {actors[claim_id]}" if claim_id in actors else no_actor)
-                       for claim_id, text in zip(claim_ids, lemmas)], index=claims["claim_id"])
-    contexts = pd.Series(paragraph_contexts(lemmas, paragraph_ids), index=claims["claim_id"])
+    texts = [text + (f" {actors[claim_id]}" if claim_id in actors else no_actor)
+             for claim_id, text in zip(claim_ids, lemmas)]
     labels, weights = training_labels(claims, lexicon_rows, gold)
-    probabilities = _fit_predict(texts, contexts, labels, weights, [t.id for t in schema.themes])
+    rows = pd.Index(claim_ids).get_indexer(labels.index)
+    probabilities = _fit_predict(_design(texts, lemmas, paragraph_ids, rows), labels, weights,
+                                 [t.id for t in schema.themes])
     if not probabilities:
         return empty(SCORE_COLUMNS)
-    ids = texts.index.tolist()
-    return pd.DataFrame({"claim_id": ids * len(probabilities),
-                         "theme_id": [theme_id for theme_id in probabilities for _ in ids],
+    return pd.DataFrame({"claim_id": claim_ids * len(probabilities),
+                         "theme_id": [theme_id for theme_id in probabilities for _ in claim_ids],
                          "score": np.concatenate([np.asarray(column, dtype="float64")
                                                   for column in probabilities.values()])}
                         ).astype({k: v for k, v in SCORE_COLUMNS.items() if v != "object"})
 
 
-def paragraph_contexts(texts: list[str], paragraph_ids: list[str]) -> list[str]:
-    """For each text, the other texts of its paragraph joined in their order.
-
-    >>> paragraph_contexts(["a b", "c", "d"], ["p1", "p1", "p2"])
-    ['c', 'a b', '']
-    """
-    members: dict[str, list[int]] = {}
-    for i, paragraph_id in enumerate(paragraph_ids):
-        members.setdefault(paragraph_id, []).append(i)
-    return [" ".join(texts[j] for j in members[paragraph_id] if j != i) for i, paragraph_id in enumerate(paragraph_ids)]
-
-
-def _fit_predict(texts: pd.Series, contexts: pd.Series, labels: pd.Series, weights: pd.Series,
-                 theme_ids: list[str]) -> dict[str, np.ndarray]:
-    """Theme id -> probability per text (read with its paragraph ``contexts``), for the themes with enough
-    positive and negative examples.
+def _fit_predict(design, labels: pd.Series, weights: pd.Series, theme_ids: list[str]) -> dict[str, np.ndarray]:
+    """Theme id -> probability per claim, for the themes with enough positive and negative examples;
+    ``design`` is the feature rows of the training claims (in the order of ``labels``) and of every claim.
 
     The classifiers are independent and liblinear fits without holding the interpreter, so they fit on two
     threads.
@@ -393,7 +380,7 @@ def _fit_predict(texts: pd.Series, contexts: pd.Series, labels: pd.Series, weigh
     trainable = [t for t in theme_ids if MIN_POSITIVES <= counts[t] <= len(labels) - MIN_POSITIVES]
     if not trainable:
         return {}
-    train, every = _design(texts, contexts, labels.index)
+    train, every = design
     sample_weight = weights.to_numpy()
 
     def probability(theme_id: str) -> np.ndarray:
@@ -406,34 +393,60 @@ def _fit_predict(texts: pd.Series, contexts: pd.Series, labels: pd.Series, weigh
         return dict(zip(trainable, pool.map(probability, trainable)))
 
 
-def _design(texts: pd.Series, contexts: pd.Series, training: pd.Index):
-    """Feature rows of the ``training`` claims and of every claim: the claim's 1-2-grams, then its paragraph
-    context's words at ``CONTEXT_WEIGHT``."""
+def _design(texts: list[str], lemmas: list[str], paragraph_ids: list[str], rows: np.ndarray):
+    """Feature rows of the training claims (positions ``rows``) and of every claim: the TF-IDF 1-2-grams of
+    the claim's ``texts``, then at ``CONTEXT_WEIGHT`` the TF-IDF words of the other claims of its paragraph
+    (their ``lemmas``)."""
     from scipy.sparse import hstack
 
-    claim_train, claim_every = _tfidf(texts, training)
-    context_train, context_every = _tfidf(contexts, training, ngram_range=(1, 1))
+    claim_train, claim_every = _tfidf(_counts(texts, (1, 2)), rows)
+    context_train, context_every = _tfidf(paragraph_context(_counts(lemmas, (1, 1)), paragraph_ids), rows)
     return (hstack([claim_train, CONTEXT_WEIGHT * context_train]).tocsr(),
             hstack([claim_every, CONTEXT_WEIGHT * context_every]).tocsr())
 
 
-def _tfidf(texts: pd.Series, training: pd.Index, ngram_range: tuple[int, int] = (1, 2)):
-    """TF-IDF rows of the ``training`` texts and of every text: the n-grams seen in at least two training
-    texts, weighted by the training texts (no columns when there are none).
+def _counts(texts: list[str], ngram_range: tuple[int, int]):
+    """Texts x n-grams (space-separated tokens): how often each occurs."""
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if not any(texts):
+        return csr_matrix((len(texts), 0), dtype=np.int64)
+    return CountVectorizer(ngram_range=ngram_range, token_pattern=r"\S+").fit_transform(texts)
+
+
+def paragraph_context(counts, paragraph_ids: list[str]):
+    """Each row's counts summed over the other rows of the same paragraph (the words around a claim).
+
+    >>> from scipy.sparse import csr_matrix
+    >>> paragraph_context(csr_matrix([[1, 0], [0, 2], [3, 0]]), ["p1", "p1", "p2"]).toarray().tolist()
+    [[0, 2], [1, 0], [0, 0]]
+    """
+    from scipy.sparse import csr_matrix
+
+    codes, uniques = pd.factorize(pd.Series(paragraph_ids, dtype="object"))
+    membership = csr_matrix((np.ones(len(codes), dtype=counts.dtype), (np.arange(len(codes)), codes)),
+                            shape=(len(codes), len(uniques)))
+    context = (membership @ (membership.T @ counts) - counts).tocsr()
+    context.eliminate_zeros()  # a word of the claim alone leaves a stored zero, which would count as present
+    return context
+
+
+def _tfidf(counted, rows: np.ndarray):
+    """TF-IDF rows of the training texts (positions ``rows``) and of every text, from their n-gram
+    ``counted``: the n-grams seen in at least two training texts, weighted by the training texts (no columns
+    when there are none).
 
     The n-grams of every text are counted once, then the columns too rare in training are dropped: the same
     matrices as a ``TfidfVectorizer(min_df=2)`` fitted on the training texts, without counting them twice.
     """
     from scipy.sparse import csr_matrix
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import TfidfTransformer
 
-    rows = texts.index.get_indexer(training)
-    counted = (CountVectorizer(ngram_range=ngram_range, token_pattern=r"\S+").fit_transform(texts) if any(texts)
-               else csr_matrix((len(texts), 0)))
     in_training = counted[rows]
     frequent = np.flatnonzero(np.bincount(in_training.indices, minlength=counted.shape[1]) >= 2)
     if not frequent.size:
-        return csr_matrix((len(rows), 0)), csr_matrix((len(texts), 0))
+        return csr_matrix((len(rows), 0)), csr_matrix((counted.shape[0], 0))
     weighting = TfidfTransformer(sublinear_tf=True).fit(in_training[:, frequent])
     every = weighting.transform(counted[:, frequent])
     return every[rows], every

@@ -194,8 +194,15 @@ def test_the_classifier_reads_the_claims_paragraph(nlp):
     assert energy[after_oil] > 0.5 > energy[after_sanctions]
 
 
-def test_paragraph_context_is_the_other_sentences_of_the_same_paragraph():
-    assert themes.paragraph_contexts(["a b", "c", "d", "e"], ["p1", "p1", "p2", "p1"]) == ["c e", "a b e", "", "a b c"]
+def test_paragraph_context_counts_the_words_of_the_other_sentences_of_the_same_paragraph():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    lemmas, paragraph_ids = ["a b", "c a", "d", "e", "b"], ["p1", "p1", "p2", "p1", "p3"]
+    joined = ["c a e", "a b e", "", "a b c a", ""]  # the other sentences of each paragraph, as one text
+    vectorizer = CountVectorizer(token_pattern=r"\S+").fit(lemmas)
+    context = themes.paragraph_context(vectorizer.transform(lemmas), paragraph_ids)
+    assert (context != vectorizer.transform(joined)).nnz == 0
+    assert (context.data > 0).all()  # a word only the claim itself has is absent, not a stored zero
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8, 0.99])
@@ -311,14 +318,13 @@ def test_the_classifier_features_weigh_by_training_texts_as_a_fitted_vectorizer_
     training = pd.Index(list("ecab"))  # not in the texts' order; d and f are not trained on
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=r"\S+")
     expected_train = vectorizer.fit_transform(texts[training])
-    train, every = themes._tfidf(texts, training)
+    train, every = themes._tfidf(themes._counts(texts.tolist(), (1, 2)), texts.index.get_indexer(training))
     assert train.shape == expected_train.shape and abs(train - expected_train).max() < 1e-12
     assert abs(every - vectorizer.transform(texts)).max() < 1e-12
 
 
 def test_texts_with_no_shared_words_give_no_columns():
-    texts = pd.Series(["", "", "one", ""], index=list("abcd"))
-    train, every = themes._tfidf(texts, pd.Index(list("abc")))
+    train, every = themes._tfidf(themes._counts(["", "", "one", ""], (1, 2)), [0, 1, 2])
     assert train.shape == (3, 0) and every.shape == (4, 0)
-    train, every = themes._tfidf(texts.map(lambda _: ""), pd.Index(list("ab")))
+    train, every = themes._tfidf(themes._counts(["", "", "", ""], (1, 1)), [0, 1])
     assert train.shape == (2, 0) and every.shape == (4, 0)
