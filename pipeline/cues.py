@@ -142,26 +142,41 @@ class Patterns:
         self.vocab, self.validate = vocab, validate
         self.keys: dict[str, _KeyPatterns] = {}
         self.attrs: set[int] = set()  # the attributes required words are read from
+        # (attribute, word id) -> the keys with a pattern whose first required word it is; the keys with a
+        # pattern that requires no plain word are always candidates
+        self.keys_by_word: dict[tuple[int, int], set[str]] = {}
+        self.always: set[str] = set()
 
     def add(self, key: str, patterns: list[list[dict]]):
         if key not in self.keys:
             self.keys[key] = _KeyPatterns(Matcher(self.vocab, validate=self.validate), [])
         self.keys[key].add(key, patterns)
-        self.attrs |= {word.attr for words in self.keys[key].required for word in words}
+        for required in map(required_words, patterns):
+            self.attrs |= {word.attr for word in required}
+            if not required or required[0].regex is not None:
+                self.always.add(key)
+            for word in required[0].ids if required else ():
+                self.keys_by_word.setdefault((required[0].attr, word), set()).add(key)
 
     def __call__(self, span: Span, forms: TokenForms) -> list[tuple[int, int, int]]:
         """The Matchers' matches in ``span``, at their positions in ``span.doc`` (``forms`` is
         ``TokenForms(span.doc)``)."""
         words = {attr: set(forms.ids[attr][span.start:span.end]) for attr in self.attrs}
         return [(match_id, span.start + start, span.start + end)
-                for patterns in self.keys.values() if patterns.may_match(words, span.vocab.strings)
+                for patterns in self._may_match(words, span.vocab.strings)
                 for match_id, start, end in patterns.matcher(span)]
 
     def in_doc(self, doc: Doc) -> list[tuple[int, int, int]]:
         """The Matchers' matches in the whole of ``doc``, for a caller with no ``TokenForms`` of it."""
         words = {attr: set(doc.to_array(attr).tolist()) for attr in self.attrs}
-        return [match for patterns in self.keys.values() if patterns.may_match(words, doc.vocab.strings)
-                for match in patterns.matcher(doc)]
+        return [match for patterns in self._may_match(words, doc.vocab.strings) for match in patterns.matcher(doc)]
+
+    def _may_match(self, words: dict[int, set[int]], strings) -> list[_KeyPatterns]:
+        """The keys, in order, with a pattern that finds every word it requires among ``words``."""
+        candidates = self.always.union(*(self.keys_by_word.get((attr, word), ()) for attr, ids in words.items()
+                                         for word in ids))
+        return [patterns for key, patterns in self.keys.items()
+                if key in candidates and patterns.may_match(words, strings)]
 
 
 @dataclass
