@@ -129,9 +129,11 @@ class Patterns:
     starts so, while ``{LOWER: {NOT_IN: [at]}}``, ``{POS: NOUN}`` or a token with an ``OP`` that allows none
     require nothing. The Matcher reads every token of a span and calls the Python predicates (``IN``,
     ``NOT_IN``, ``REGEX``) of its patterns on each, so every key has its own Matcher, and a span that misses
-    a required word of every pattern of a key is not given to that key's Matcher. A key's matches and their
-    order are the Matcher's, and the keys come in the order they were first added; the offsets are token
-    positions in ``span.doc``, as ``CueIndex.find`` gives them (the Matcher counts from the start of the span).
+    a required word of every pattern of a key is not given to that key's Matcher (the keys are indexed by the
+    first word their patterns require, so a span looks up its candidate keys by its own words). A key's
+    matches and their order are the Matcher's, and the keys come in the order they were first added; the
+    offsets are token positions in ``span.doc``, as ``CueIndex.find`` gives them (the Matcher counts from the
+    start of the span).
 
     >>> # patterns = Patterns(nlp.vocab)
     >>> # patterns.add("arms", [[{"LOWER": "arms"}, {"LEMMA": {"IN": ["control", "race"]}}]])
@@ -150,8 +152,9 @@ class Patterns:
     def add(self, key: str, patterns: list[list[dict]]):
         if key not in self.keys:
             self.keys[key] = _KeyPatterns(Matcher(self.vocab, validate=self.validate), [])
-        self.keys[key].add(key, patterns)
-        for required in map(required_words, patterns):
+        needs = [required_words(pattern) for pattern in patterns]
+        self.keys[key].add(key, patterns, needs)
+        for required in needs:
             self.attrs |= {word.attr for word in required}
             if not required or required[0].regex is not None:
                 self.always.add(key)
@@ -186,9 +189,9 @@ class _KeyPatterns:
     matcher: Matcher
     required: list[tuple[Required, ...]]
 
-    def add(self, key: str, patterns: list[list[dict]]):
+    def add(self, key: str, patterns: list[list[dict]], required: list[tuple[Required, ...]]):
         self.matcher.add(key, patterns)
-        self.required += [required_words(pattern) for pattern in patterns]
+        self.required += required
 
     def may_match(self, words: dict[int, set[int]], strings) -> bool:
         """Whether some pattern finds every word it requires among ``words`` (string ids by attribute)."""

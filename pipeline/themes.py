@@ -18,7 +18,8 @@ claim_id, theme_id, group, score, method, evidence) from two methods:
     one TF-IDF (lemma 1-2-grams, plus a token per actor of the claim and
     one for how many there are, from ``claim_actors``; beside them, at
     ``CONTEXT_WEIGHT``, the lemmas of the other sentences of the claim's
-    paragraph) + logistic-regression classifier per theme, trained on the gold ``train`` claims (hand labels) plus every other claim
+    paragraph) + logistic-regression classifier per theme, trained on the
+    gold ``train`` claims (hand labels) plus every other claim
     labelled by the lexicon (silver labels). Gold ``heldout`` claims are never
     trained or calibrated on. The probability is the ``score``; ``evidence``
     is empty. A theme with fewer than ``MIN_POSITIVES`` positive (or
