@@ -180,7 +180,7 @@ def classify(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, D
     claim; a final ``?`` makes a question; otherwise the schema's default type.
     """
     typer = ClaimTyper(schema, nlp)
-    forms = {paragraph_id: TokenForms(doc) for paragraph_id, doc in parsed.items()}
+    forms = {paragraph_id: TokenForms.of(doc) for paragraph_id, doc in parsed.items()}
     types, type_cues, hedge_cues = [], [], []
     for span, paragraph_id, text in zip(claim_spans(claims, paragraphs, parsed), claims["paragraph_id"].tolist(),
                                         claims["text"].tolist()):

@@ -13,6 +13,7 @@ A pattern is a spaCy ``Matcher`` token pattern (``Patterns``).
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from spacy.attrs import IS_PUNCT, IS_QUOTE, IS_SPACE, LEMMA, LIKE_NUM, LOWER, NORM, ORTH, POS
@@ -62,6 +63,17 @@ class TokenForms:
         self.adverb = [tag == ADV for tag in pos]
         self.punctuation = [bool(p or s or q) for p, s, q in zip(punct, space, quote)]
         self.number = [bool(flag) for flag in number]
+
+    @classmethod
+    def of(cls, doc: Doc) -> TokenForms:
+        """The forms of ``doc``, read once in a process: the claims and themes stages scan the same Docs."""
+        forms = _READ.get(doc)
+        if forms is None:
+            forms = _READ[doc] = cls(doc)
+        return forms
+
+
+_READ: weakref.WeakKeyDictionary[Doc, TokenForms] = weakref.WeakKeyDictionary()
 
 
 class CueIndex:
