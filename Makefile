@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SOURCES := $(wildcard corpus/*) $(wildcard annotations/*.yaml) $(wildcard pipeline/*.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help all install run test bench evaluate validate search serve check-report agreement clean
+.PHONY: help all install run test bench evaluate crossval validate search serve check-report agreement clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ bench: install ## print speed figures, each against a baseline measured in the s
 
 evaluate: install ## precision, recall and F1 per layer against the gold set (train and held-out)
 	$(GPC) evaluate
+
+crossval: install ## cross-validate the theme tagger on the gold train split (held-out claims unseen)
+	$(GPC) crossval
 
 validate: install ## validate the manifest, every schema file and the overrides, all errors at once
 	$(GPC) validate

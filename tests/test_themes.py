@@ -1,4 +1,6 @@
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -241,6 +243,48 @@ def test_heldout_labels_are_never_trained_on(nlp):
     a = themes.model_scores(claims, paragraphs, parsed, schema, gold=heldout)
     b = themes.model_scores(claims, paragraphs, parsed, schema, gold=relabelled)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_cross_validation_scores_each_seed_and_never_reads_the_heldout_labels(nlp):
+    schema = schema_of(THEMES + [{"id": "arctic", "group": "order", "cues": ["Arctic"]}])
+    more_ice = ["Icebreakers led the way.", "The icebreaker crew rested.", "A new icebreaker was launched.",
+                "Icebreakers need deep water.", "The icebreaker returned home."]
+    claims, paragraphs, parsed = tables(nlp, *ICE, *more_ice, *OTHER)
+    labelled = len(ICE) + len(more_ice) + 3
+    gold = pd.DataFrame({"claim_id": claims["claim_id"][:labelled], "doc_id": "t", "text": claims["text"][:labelled],
+                         "themes": [["arctic"]] * (labelled - 3) + [["energy"]] * 3,
+                         "split": ["train"] * (labelled - 2) + ["heldout"] * 2})
+    table = themes.cross_validate(claims, paragraphs, parsed, schema, gold, folds=2, seeds=(0, 1))
+    assert table.index.tolist() == ["seed 0", "seed 1", "mean"]
+    assert table.columns.tolist() == ["precision", "recall", "f1", "claims"]
+    assert table["claims"].tolist() == [labelled - 2] * 3
+    assert table.loc["mean", "f1"] == round(table["f1"].iloc[:2].mean(), 4)
+    assert table.loc["mean", "f1"] > 0.5  # icebreaker claims learnt from the other fold's icebreakers
+    relabelled = gold.assign(themes=[t if s == "train" else ["sanctions"] for t, s in zip(gold.themes, gold.split)])
+    pd.testing.assert_frame_equal(table, themes.cross_validate(claims, paragraphs, parsed, schema, relabelled,
+                                                               folds=2, seeds=(0, 1)))
+
+
+def gpc(root, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args, "--root", str(root)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_crossval_on_the_corpus_scores_every_gold_train_claim():
+    done = gpc(Paths().root, "crossval", "--folds", "2", "--seeds", "0")
+    assert done.returncode == 0, done.stderr
+    gold = pd.read_json(Paths().gold_claims, lines=True)
+    header, seed, mean = done.stdout.strip().splitlines()[-3:]
+    assert header.split() == ["precision", "recall", "f1", "claims"]
+    assert seed.split()[:2] == ["seed", "0"] and mean.split()[1:] == seed.split()[2:]
+    assert int(mean.split()[-1]) == (gold.split == "train").sum() and 0.5 < float(mean.split()[3]) < 1
+
+
+def test_crossval_with_no_gold_claim_of_the_run_says_so_in_one_line(small_project):
+    done = gpc(small_project.root, "crossval")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: {small_project.gold_claims}: no train claim matches a claim of "
+                                                "this run (by id and text, or by text): nothing to cross-validate"]
 
 
 # --- stage contract ----------------------------------------------------------------------------
