@@ -39,15 +39,36 @@ def _blank_vocab():
     return Vocab()  # validating a pattern reads no language data: no need to build a tokenizer (0.15 s)
 
 
+# Token-pattern keys whose values are words.
+WORD_KEYS = frozenset({"ORTH", "TEXT", "LOWER", "LEMMA", "NORM"})
+
+
 def _check_token_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Validate one spaCy Matcher pattern, raising ValueError with a one-line message."""
     from spacy.matcher import Matcher
 
+    if misread := _yaml_boolean(pattern):
+        raise ValueError(misread)
     try:
         Matcher(_blank_vocab(), validate=True).add("pattern", [pattern])
     except Exception as err:  # spaCy raises MatchPatternError or ValueError
         raise ValueError(_one_line_spacy_error(err)) from None
     return pattern
+
+
+def _yaml_boolean(pattern: list[dict[str, Any]]) -> str | None:
+    """The problem of a word YAML read as true or false (an unquoted ``on``, ``off``, ``yes`` or ``no``), if any.
+
+    >>> _yaml_boolean([{"LEMMA": "base"}, {"LOWER": True}])
+    "token 1 -> LOWER: True is not a word: YAML reads an unquoted on, off, yes or no as true or false; quote it ('on')"
+    """
+    for number, token in enumerate(pattern):
+        for key, value in token.items() if isinstance(token, dict) else ():
+            words = [*value.get("IN", []), *value.get("NOT_IN", [])] if isinstance(value, dict) else [value]
+            if str(key).upper() in WORD_KEYS and any(isinstance(word, bool) for word in words):
+                return (f"token {number} -> {key}: {value!r} is not a word: YAML reads an unquoted on, off, yes or no "
+                        "as true or false; quote it ('on')")
+    return None
 
 
 def _one_line_spacy_error(err: Exception) -> str:
