@@ -108,8 +108,7 @@ def evaluate(root, model):
 
     paths = paths_for(root)
     config = from_environment().with_options(model=model, quiet=True)
-    names = [stage.name for stage in runner._stages()]
-    automatic = runner.compute(paths, config, until=names[names.index("overrides") - 1]).tables
+    automatic = _tables_before("overrides", paths, config)
     result = evaluation.evaluate(automatic, evaluation.load_gold(paths.gold_claims),
                                  alignment_gold=paths.gold_alignment)
     paths.outputs.mkdir(parents=True, exist_ok=True)
@@ -143,8 +142,7 @@ def crossval(root, folds, seeds, model):
         raise click.BadParameter(f"{seeds!r} is not a comma-separated list of integers", param_hint="--seeds")
     paths = paths_for(root)
     config = from_environment().with_options(model=model, quiet=True)
-    names = [stage.name for stage in runner._stages()]
-    tables = runner.compute(paths, config, until=names[names.index("themes") - 1]).tables
+    tables = _tables_before("themes", paths, config)
     gold = evaluation.load_gold(paths.gold_claims)
     if evaluation.align_gold(gold[gold["split"] == "train"], tables["claims"])["run_id"].isna().all():
         raise PipelineError(paths.gold_claims, "no train claim matches a claim of this run (by id and text, or by "
@@ -155,6 +153,12 @@ def crossval(root, folds, seeds, model):
         threshold=config.theme_threshold, claim_actors=tables.get("claim_actors"), nlp=parse.tokenizer(config.model))
     click.echo(f"themes micro, {folds}-fold cross-validation on the gold train split")
     click.echo(table.to_string(float_format=lambda x: f"{x:.4f}"))
+
+
+def _tables_before(stage_name: str, paths: Paths, config) -> dict:
+    """The tables of a run up to the stage before ``stage_name`` (from the cache where it can)."""
+    names = [stage.name for stage in runner._stages()]
+    return runner.compute(paths, config, until=names[names.index(stage_name) - 1]).tables
 
 
 def summary(result: runner.RunResult) -> str:

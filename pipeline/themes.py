@@ -384,11 +384,10 @@ def _fit_predict(design, labels: pd.Series, weights: pd.Series, theme_ids: list[
     train, every = design
     sample_weight = weights.to_numpy()
 
-    # With fewer claims than features liblinear's dual problem is the faster (the same optimum; 0.1 s here).
-    dual = train.shape[0] < train.shape[1]
-
+    # The primal solver: liblinear's dual one is faster here but draws from the C library's one random state,
+    # which the two threads share, so its scores would vary from run to run.
     def probability(theme_id: str) -> np.ndarray:
-        classifier = LogisticRegression(class_weight=CLASS_WEIGHT, C=MODEL_C, solver="liblinear", dual=dual,
+        classifier = LogisticRegression(class_weight=CLASS_WEIGHT, C=MODEL_C, solver="liblinear",
                                         random_state=RANDOM_STATE)
         classifier.fit(train, np.array([theme_id in s for s in labels], dtype=int), sample_weight=sample_weight)
         return classifier.predict_proba(every)[:, 1]
@@ -478,7 +477,12 @@ def tag(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], 
     if claims.empty or not schema.themes:
         return empty()
     tokens = ClaimTokens.of(claims, paragraphs, parsed)
-    raw = _lexicon(claims, tokens, schema, nlp)
+    return _tagged(claims, tokens, _lexicon(claims, tokens, schema, nlp), schema, gold, threshold, claim_actors)
+
+
+def _tagged(claims: pd.DataFrame, tokens: ClaimTokens, raw: pd.DataFrame, schema, gold: pd.DataFrame | None,
+            threshold: float, claim_actors: pd.DataFrame | None) -> pd.DataFrame:
+    """``tag`` from the claims' tokens and uncalibrated lexicon rows ``raw``, which do not depend on ``gold``."""
     calibration = calibrate(raw, claims, gold)
     lexical = raw.assign(score=[calibration.score(t, e) for t, e in zip(raw["theme_id"].tolist(), raw["evidence"])])
     lexical = lexical[lexical["score"] >= threshold]
@@ -543,6 +547,9 @@ def cross_validate(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[
 
     >>> # cross_validate(claims, paragraphs, parsed, load_themes(paths.themes), gold, seeds=(0,)).loc["mean", "f1"]
     """
+    taggable = not claims.empty and bool(schema.themes)
+    tokens = ClaimTokens.of(claims, paragraphs, parsed) if taggable else None
+    raw = _lexicon(claims, tokens, schema, nlp) if taggable else None  # the same for every fold
     train = gold[gold["split"] == "train"].reset_index(drop=True)
     rest = gold[gold["split"] != "train"]
     unseen = rest.assign(split="heldout", themes=[[] for _ in range(len(rest))])
@@ -552,8 +559,7 @@ def cross_validate(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[
         for fold in np.array_split(np.random.RandomState(seed).permutation(len(train)), folds):
             in_fold = np.isin(np.arange(len(train)), fold)
             dealt = pd.concat([train.assign(split=np.where(in_fold, "heldout", "train")), unseen], ignore_index=True)
-            found = tag(claims, paragraphs, parsed, schema, gold=dealt, threshold=threshold,
-                        claim_actors=claim_actors, nlp=nlp)
+            found = _tagged(claims, tokens, raw, schema, dealt, threshold, claim_actors) if taggable else empty()
             tagged.append(found[found["claim_id"].isin(set(_gold_themes(train[in_fold], claims, "train")))])
         rows[f"seed {seed}"] = measure(pd.concat(tagged), claims, train).loc["micro", ["precision", "recall", "f1"]]
     table = pd.DataFrame(rows).T.astype("float64")
