@@ -146,24 +146,31 @@ class ClaimTyper:
                 self.patterns.add(f"{claim_type.id}\x00{number}", [list(pattern)])
 
     def type_of(self, span: Span, text: str, forms: TokenForms) -> tuple[str, list[str]]:
-        """The claim's type and the cues that decided it (``forms`` is ``TokenForms(span.doc)``).
+        """The claim's type and the cue that decided it (``forms`` is ``TokenForms(span.doc)``).
 
-        A cue opening with "be" does not fire on a past-tense form: "was
-        expected to" reports an old expectation, not a prediction.
+        A type with a cue in the main clause beats one whose cues are all in
+        subordinate clauses: "The Economist has predicted that ... will be hit"
+        reports a view (attribution) whose content is a prediction. Then the
+        lowest priority wins. A cue opening with "be" does not fire on a
+        past-tense form: "was expected to" reports an old expectation, not a
+        prediction.
         """
-        fired = {label: cue for label, cue, start, _ in self.cues.find(span, forms)
-                 if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))
-                 and self._in_scope(label, span.doc[start])}
-        for match_id, start, end in sorted(self.patterns(span, forms), key=lambda match: match[1:]):
-            label = span.doc.vocab.strings[match_id].split("\x00")[0]
-            if self._in_scope(label, span.doc[start]):
-                fired.setdefault(label, span.doc[start:end].text)
+        fired: dict[str, tuple[str, bool]] = {}  # label -> (its earliest cue, whether one is in the main clause)
+        found = [(label, cue, start) for label, cue, start, _ in self.cues.find(span, forms)
+                 if not (span.doc[start].lemma_ == "be" and "Past" in span.doc[start].morph.get("Tense"))]
+        found += [(span.doc.vocab.strings[match_id].split("\x00")[0], span.doc[start:end].text, start)
+                  for match_id, start, end in self.patterns(span, forms)]
+        for label, cue, start in sorted(found, key=lambda match: match[2]):
+            token = span.doc[start]
+            if self._in_scope(label, token):
+                earliest, in_main = fired.get(label, (cue, False))
+                fired[label] = (earliest, in_main or in_main_clause(token))
         if QUESTION_END.search(text) and "question" in self.priority:
-            fired = {"question": "?"}
+            fired = {"question": ("?", True)}
         if not fired:
             return self.default, []
-        chosen = min(fired, key=self.priority.__getitem__)
-        return chosen, [fired[chosen]]
+        chosen = min(fired, key=lambda label: (not fired[label][1], self.priority[label]))
+        return chosen, [fired[chosen][0]]
 
     def _in_scope(self, label: str, token) -> bool:
         return label not in self.main_clause or in_main_clause(token)
@@ -177,7 +184,8 @@ def classify(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, D
     """Add ``claim_type``, ``hedged`` and the cues that decided them (``type_cues``, ``hedge_cues``).
 
     The type is the lowest-``priority`` type whose cues or patterns fire in the
-    claim; a final ``?`` makes a question; otherwise the schema's default type.
+    claim's main clause, else in any clause; a final ``?`` makes a question;
+    otherwise the schema's default type.
     """
     typer = ClaimTyper(schema, nlp)
     forms = {paragraph_id: TokenForms.of(doc) for paragraph_id, doc in parsed.items()}

@@ -222,7 +222,7 @@ class ThemeSchema(_Frozen):
 
 
 class ClaimType(_Frozen):
-    """A claim type; when several types' cues fire, the lowest ``priority`` wins."""
+    """A claim type; when several types' cues fire (in the main clause, if any do), the lowest ``priority`` wins."""
 
     id: LowerId
     label: Text

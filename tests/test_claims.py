@@ -70,6 +70,12 @@ def test_claims_carry_their_markers_and_offsets(nlp, schema):
     ("The report also points out how restraint serves a political purpose.", "meta", False),
     ("China and the EEU finally signed a free-trade agreement in May 2018.", "assertion", False),
     ("The use of other corridors cannot be ruled out.", "prediction", True),
+    ("The Economist has predicted that oil exporters will be hit especially hard.", "attribution", False),
+    ("Europeans worry that Trump and Putin will make a deal between themselves.", "attribution", False),
+    ("Moscow defines its Arctic policy in terms of sovereignty and national security.", "attribution", False),
+    ("The political dimension has not been well defined in terms of decision-making.", "assertion", False),
+    ("Cooperation between Moscow and Beijing was interpreted as tactical.", "attribution", False),
+    ("As we point out, the Chinese approach is still driven by economic gains.", "meta", False),
 ])
 def test_claim_type_and_hedging(nlp, schema, sentence, claim_type, hedged):
     found = claims_of(nlp, schema, sentence)
