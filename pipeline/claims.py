@@ -161,19 +161,16 @@ class ClaimTyper:
         found += [(span.doc.vocab.strings[match_id].split("\x00")[0], span.doc[start:end].text, start)
                   for match_id, start, end in self.patterns(span, forms)]
         for label, cue, start in sorted(found, key=lambda match: match[2]):
-            token = span.doc[start]
-            if self._in_scope(label, token):
-                earliest, in_main = fired.get(label, (cue, False))
-                fired[label] = (earliest, in_main or in_main_clause(token))
+            in_main = in_main_clause(span.doc[start])
+            if in_main or label not in self.main_clause:
+                earliest, seen_in_main = fired.get(label, (cue, False))
+                fired[label] = (earliest, seen_in_main or in_main)
         if QUESTION_END.search(text) and "question" in self.priority:
             fired = {"question": ("?", True)}
         if not fired:
             return self.default, []
         chosen = min(fired, key=lambda label: (not fired[label][1], self.priority[label]))
         return chosen, [fired[chosen][0]]
-
-    def _in_scope(self, label: str, token) -> bool:
-        return label not in self.main_clause or in_main_clause(token)
 
     def hedges_of(self, span: Span, forms: TokenForms) -> list[str]:
         """The hedging cues in the claim; a proper noun is never one ("signed in May 2018")."""
