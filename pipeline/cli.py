@@ -150,7 +150,8 @@ def crossval(root, folds, seeds, model):
     table = themes.cross_validate(
         tables["claims"], tables["paragraphs"], stages._parsed(tables, paths, config),
         schemas.load_themes(paths.themes), gold, folds=folds, seeds=seed_list,
-        threshold=config.theme_threshold, claim_actors=tables.get("claim_actors"), nlp=parse.tokenizer(config.model))
+        threshold=config.theme_threshold, lexicon_threshold=config.lexicon_threshold,
+        claim_actors=tables.get("claim_actors"), nlp=parse.tokenizer(config.model))
     click.echo(f"themes micro, {folds}-fold cross-validation on the gold train split")
     click.echo(table.to_string(float_format=lambda x: f"{x:.4f}"))
 

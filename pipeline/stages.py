@@ -45,7 +45,8 @@ def _themes(tables, *, paths, config):
     # The gold claims are read here, not in the stage: without the file the themes are weakly supervised.
     gold = evaluate.load_gold(paths.gold_claims) if paths.gold_claims.exists() else None
     return themes.run(tables, parsed=_parsed(tables, paths, config), schema=schemas.load_themes(paths.themes),
-                      gold=gold, threshold=config.theme_threshold, nlp=parse.tokenizer(config.model))
+                      gold=gold, threshold=config.theme_threshold, lexicon_threshold=config.lexicon_threshold,
+                      nlp=parse.tokenizer(config.model))
 
 
 def _overrides(tables, *, paths, config):
@@ -71,7 +72,7 @@ STAGES: list[Stage] = [
           options=("model",)),
     Stage("actors", _actors, reads=("claims", "paragraphs"), schemas=("actors",), options=("model",)),
     Stage("themes", _themes, reads=("claims", "paragraphs", "claim_actors"), schemas=("themes", "gold_claims"),
-          options=("model", "theme_threshold")),
+          options=("model", "theme_threshold", "lexicon_threshold")),
     Stage("citations", _citations, reads=("footnotes", "paragraphs", "claims")),
     # Manual corrections come last, so every table below (and every output) carries them.
     Stage("overrides", _overrides, reads=("claims", "actor_mentions", "claim_actors", "claim_themes"),

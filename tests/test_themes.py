@@ -210,7 +210,7 @@ def test_paragraph_context_counts_the_words_of_the_other_sentences_of_the_same_p
 @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8, 0.99])
 def test_threshold_keeps_rows_scoring_at_least_it_and_model_never_duplicates_lexicon(nlp, threshold):
     claims, paragraphs, parsed, schema, gold = icy(nlp)
-    out = themes.tag(claims, paragraphs, parsed, schema, gold=gold, threshold=threshold)
+    out = themes.tag(claims, paragraphs, parsed, schema, gold=gold, threshold=threshold, lexicon_threshold=threshold)
     assert (out.score >= threshold).all() and not out.duplicated(["claim_id", "theme_id"]).any()
     lexical = out[out.method == "lexicon"]
     raw = themes.lexicon(claims, paragraphs, parsed, schema)
@@ -228,12 +228,36 @@ def test_a_cue_the_gold_train_split_keeps_refuting_is_dropped(nlp):
     claims, paragraphs, parsed = tables(nlp, *texts)
     gold = pd.DataFrame({"claim_id": claims.claim_id[:4], "doc_id": "t", "text": texts[:4],
                          "themes": [[], [], [], ["energy"]], "split": "train"})
-    out = themes.tag(claims, paragraphs, parsed, SCHEMA, gold=gold)
+    out = themes.tag(claims, paragraphs, parsed, SCHEMA, gold=gold, lexicon_threshold=0.5)
     # 'oil' was right 0 times in 3 -> alone it is dropped; 'gas' (right once) carries the fifth claim
     assert out[["claim_id", "theme_id"]].values.tolist() == [["t:c00004", "energy"], ["t:c00005", "energy"]]
     assert out.evidence.tolist() == [["gas", "pipeline"], ["gas", "oil"]]
     as_heldout = themes.tag(claims, paragraphs, parsed, SCHEMA, gold=gold.assign(split="heldout"))
     assert as_heldout.score.tolist() == [0.5, 0.5, 0.5, 0.75, 0.75, 0.5]
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, 1.5])
+def test_a_lexicon_threshold_outside_zero_to_one_is_one_clear_error(value):
+    from pipeline.config import Config
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match="lexicon_threshold"):
+        Config(lexicon_threshold=value)
+
+
+def test_a_measured_cue_needs_the_lexicon_threshold_and_an_unmeasured_one_the_threshold(nlp):
+    texts = ["Oil was mentioned in passing.", "Oil came up again.", "Oil, once more.", "Gas pipelines.",
+             "Gas and oil flow.", "Oil is back."]
+    claims, paragraphs, parsed = tables(nlp, *texts)
+    gold = pd.DataFrame({"claim_id": claims.claim_id[:4], "doc_id": "t", "text": texts[:4],
+                         "themes": [[], [], [], ["energy"]], "split": "train"})
+    measured = themes.tag(claims, paragraphs, parsed, SCHEMA, gold=gold)
+    # 'gas' and 'oil' together score 0.55 on the fifth claim: enough for the threshold, not for the lexicon's
+    assert measured[measured.method == "lexicon"].claim_id.tolist() == ["t:c00004"]
+    assert (measured[measured.method == "lexicon"].score >= 0.7).all()
+    unmeasured = themes.tag(claims, paragraphs, parsed, SCHEMA, gold=None)
+    # no gold: a single cue counts 0.5, which the threshold (0.5) keeps
+    assert unmeasured[unmeasured.method == "lexicon"].score.tolist() == [0.5, 0.5, 0.5, 0.75, 0.75, 0.5]
 
 
 def test_heldout_labels_are_never_trained_on(nlp):
