@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
 
 LAYERS = ("actors", "agents", "themes", "claim_type", "hedged", "citations")
+# Enough resamples for the interval ends to be stable to about 0.005.
+INTERVAL_DRAWS = 2000
 
 
 def load_gold(path: Path) -> pd.DataFrame:
@@ -106,7 +109,35 @@ def layer_scores(gold: pd.DataFrame, predicted: pd.DataFrame) -> dict:
     scores["hedged_accuracy"] = round(float((gold.hedged.values == predicted.hedged.values).mean()), 4)
     scores["citations"] = prf(_pairs(gold, "markers"), _pairs(predicted, "markers"))
     scores["citations_exact"] = all(sorted(g) == sorted(p) for g, p in zip(gold.markers, predicted.markers))
+    scores["intervals"] = intervals(gold, predicted)
     return scores
+
+
+def intervals(gold: pd.DataFrame, predicted: pd.DataFrame, *, draws: int = INTERVAL_DRAWS, seed: int = 0) -> dict:
+    """95% intervals of actors F1, themes micro-F1, claim-type and hedged accuracy: the 2.5th and 97.5th
+    percentiles over ``draws`` resamples of the claims with replacement (gold and predicted rows in the same
+    order). The claim is the unit because its labels are decided together.
+
+    >>> gold = pd.DataFrame({"themes": [["a"], ["b"]], "actors": [[], []], "claim_type": ["x", "y"],
+    ...                      "hedged": [True, False]})
+    >>> intervals(gold, gold.assign(claim_type=["x", "x"]))["claim_type_accuracy"]
+    [0.0, 1.0]
+    """
+    picks = np.random.default_rng(seed).integers(0, len(gold), size=(draws, len(gold)))
+
+    def micro_f1(layer: str) -> np.ndarray:
+        counts = np.array([(len(set(g) & set(p)), len(set(p) - set(g)), len(set(g) - set(p)))
+                           for g, p in zip(gold[layer], predicted[layer])]).reshape(-1, 3)
+        hits, extra, missed = (counts[:, i][picks].sum(axis=1) for i in range(3))
+        labelled = 2 * hits + extra + missed
+        return np.divide(2 * hits, labelled, out=np.ones(draws), where=labelled > 0)
+
+    def accuracy(column: str) -> np.ndarray:
+        return (gold[column].to_numpy() == predicted[column].to_numpy())[picks].mean(axis=1)
+
+    figures = {"actors_f1": micro_f1("actors"), "themes_micro_f1": micro_f1("themes"),
+               "claim_type_accuracy": accuracy("claim_type"), "hedged_accuracy": accuracy("hedged")}
+    return {name: [round(float(v), 4) for v in np.percentile(values, [2.5, 97.5])] for name, values in figures.items()}
 
 
 def evaluate(tables: dict[str, pd.DataFrame], gold: pd.DataFrame, *, alignment_gold: Path | None = None) -> dict:
@@ -138,6 +169,12 @@ def format_table(result: dict) -> str:
     for label, get in rows:
         cells = [f"{get(result[split])!s:>10}" if result[split] else f"{'-':>10}" for split in ("train", "heldout")]
         lines.append(f"{label:22}{''.join(cells)}")
+    if result["heldout"].get("intervals"):
+        labels = {"actors_f1": "actors F1", "themes_micro_f1": "themes micro-F1",
+                  "claim_type_accuracy": "claim type", "hedged_accuracy": "hedged"}
+        ranges = ", ".join(f"{labels[name]} {low:.3f}-{high:.3f}"
+                           for name, (low, high) in result["heldout"]["intervals"].items())
+        lines.append(f"heldout 95% intervals (claims resampled): {ranges}")
     if result["unmatched_gold_claims"]:
         lines.append(f"gold claims not found in this run: {len(result['unmatched_gold_claims'])}")
     lines += format_alignment_rows(result.get("alignment"))

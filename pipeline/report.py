@@ -62,8 +62,10 @@ QUALITY_ROWS = (
 )
 EVALUATION_ROWS = (
     ("gold claims matched", "claims", None), ("actors", "actors", "prf"), ("agents", "agents", "prf"),
-    ("themes (micro)", "themes_micro", "prf"), ("themes macro-F1", "themes_macro_f1", None),
-    ("claim type accuracy", "claim_type_accuracy", None), ("hedged accuracy", "hedged_accuracy", None),
+    ("themes (micro)", "themes_micro", "prf"), ("themes micro-F1, 95% interval", "themes_micro_f1", "interval"),
+    ("themes macro-F1", "themes_macro_f1", None),
+    ("claim type accuracy", "claim_type_accuracy", None),
+    ("claim type accuracy, 95% interval", "claim_type_accuracy", "interval"), ("hedged accuracy", "hedged_accuracy", None),
     ("citations (markers)", "citations", "prf"), ("citations exact", "citations_exact", None),
 )
 CSS = """
@@ -231,6 +233,10 @@ def evaluation_section(evaluation: dict | None, *, themes: Any = None) -> str:
     for label, key, kind in EVALUATION_ROWS:
         row = {"layer": label}
         for split in splits:
+            if kind == "interval":
+                interval = (evaluation[split].get("intervals") or {}).get(key)
+                row[split] = f"{interval[0]:.3f} – {interval[1]:.3f}" if interval else ""
+                continue
             value = evaluation[split].get(key)
             if kind == "prf" and isinstance(value, dict):
                 row[split] = (f"P {value.get('precision', 0):.3f} · R {value.get('recall', 0):.3f} · "

@@ -20,7 +20,8 @@ EVALUATION = {
     "train": {"claims": 3, "actors": {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 4},
               "themes_micro": {"precision": 0.75, "recall": 1.0, "f1": 0.8571, "support": 3},
               "themes_per_theme": {"energy": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}},
-              "claim_type_accuracy": 0.6667, "hedged_accuracy": 1.0, "citations_exact": True},
+              "claim_type_accuracy": 0.6667, "hedged_accuracy": 1.0, "citations_exact": True,
+              "intervals": {"themes_micro_f1": [0.5, 1.0], "claim_type_accuracy": [0.3333, 1.0]}},
     "heldout": {},
 }
 
@@ -123,6 +124,7 @@ def test_overview_and_quality_counts(page):
 def test_evaluation_figures_are_shown(page):
     evaluation = page[page.index('id="evaluation"'):page.index('id="figures"')]
     assert "P 1.000 · R 0.500 · F1 0.667 (n=4)" in evaluation and "0.667" in evaluation
+    assert "0.500 – 1.000" in evaluation and "0.333 – 1.000" in evaluation  # the 95% intervals
     assert "Energy and resources" in evaluation
 
 
