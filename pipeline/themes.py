@@ -25,18 +25,17 @@ claim_id, theme_id, group, score, method, evidence) from two methods:
     is empty. A theme with fewer than ``MIN_POSITIVES`` positive (or
     negative) training claims gets no classifier, hence no model rows.
 
-A model row is kept when its probability reaches ``threshold`` and the
-lexicon did not keep that theme on that claim. A lexicon row is kept when its
-score reaches ``lexicon_threshold``, or ``threshold`` for a theme whose cues
-were never measured (no gold train claim, or a theme the gold was not
-labelled for: ``gold_theme_ids``). A
-measured cue needs the higher score because its precision was measured on the
-gold claims that made it look good: on claims it was not measured on, in
-5-fold cross-validation on the train split, lexicon rows scored 0.6-0.7 were
-right 52% of the time and rows scored 0.7-0.8 69%, while model rows scored
-0.6-0.7 were right 71% of the time. Lexicon rows from ``threshold`` up still
-label the model's training claims (silver labels), so below
-``lexicon_threshold`` the model decides. The themes come from the schema
+A model row is kept when its probability reaches ``threshold`` and the lexicon
+did not keep that theme on that claim. A lexicon row is kept when its score
+reaches ``lexicon_threshold``, or ``threshold`` for a theme whose cues were
+never measured (no gold train claim, or a theme the gold was not labelled for:
+``gold_theme_ids``). A measured cue needs the higher score because its
+precision was measured on the gold claims that made it look good: on claims it
+was not measured on, in 5-fold cross-validation on the train split, lexicon
+rows scored 0.6-0.7 were right 52% of the time and rows scored 0.7-0.8 69%,
+while model rows scored 0.6-0.7 were right 71% of the time. Lexicon rows from
+``threshold`` up still label the model's training claims (silver labels), so
+below ``lexicon_threshold`` the model decides. The themes come from the schema
 alone, so a theme added to the YAML is tagged with no code change.
 """
 
