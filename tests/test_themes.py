@@ -222,12 +222,19 @@ def test_threshold_keeps_rows_scoring_at_least_it_and_model_never_duplicates_lex
     assert model.evidence.map(len).eq(0).all()
 
 
-def test_a_cue_the_gold_train_split_keeps_refuting_is_dropped(nlp):
+def oil_and_gas(nlp):
+    """Six claims whose first four are gold train claims: 'oil' is wrong in all three it fires in, 'gas' right
+    in the one it fires in."""
     texts = ["Oil was mentioned in passing.", "Oil came up again.", "Oil, once more.", "Gas pipelines.",
              "Gas and oil flow.", "Oil is back."]
     claims, paragraphs, parsed = tables(nlp, *texts)
     gold = pd.DataFrame({"claim_id": claims.claim_id[:4], "doc_id": "t", "text": texts[:4],
                          "themes": [[], [], [], ["energy"]], "split": "train"})
+    return claims, paragraphs, parsed, gold
+
+
+def test_a_cue_the_gold_train_split_keeps_refuting_is_dropped(nlp):
+    claims, paragraphs, parsed, gold = oil_and_gas(nlp)
     out = themes.tag(claims, paragraphs, parsed, SCHEMA, gold=gold, lexicon_threshold=0.5)
     # 'oil' was right 0 times in 3 -> alone it is dropped; 'gas' (right once) carries the fifth claim
     assert out[["claim_id", "theme_id"]].values.tolist() == [["t:c00004", "energy"], ["t:c00005", "energy"]]
@@ -246,11 +253,7 @@ def test_a_lexicon_threshold_outside_zero_to_one_is_one_clear_error(value):
 
 
 def test_a_measured_cue_needs_the_lexicon_threshold_and_an_unmeasured_one_the_threshold(nlp):
-    texts = ["Oil was mentioned in passing.", "Oil came up again.", "Oil, once more.", "Gas pipelines.",
-             "Gas and oil flow.", "Oil is back."]
-    claims, paragraphs, parsed = tables(nlp, *texts)
-    gold = pd.DataFrame({"claim_id": claims.claim_id[:4], "doc_id": "t", "text": texts[:4],
-                         "themes": [[], [], [], ["energy"]], "split": "train"})
+    claims, paragraphs, parsed, gold = oil_and_gas(nlp)
     measured = themes.tag(claims, paragraphs, parsed, SCHEMA, gold=gold)
     # 'gas' and 'oil' together score 0.55 on the fifth claim: enough for the threshold, not for the lexicon's
     assert measured[measured.method == "lexicon"].claim_id.tolist() == ["t:c00004"]
