@@ -38,8 +38,8 @@ def tables(nlp, *texts: str, doc_id: str = "t") -> tuple[pd.DataFrame, pd.DataFr
     paragraphs = pd.DataFrame({"doc_id": doc_id, "paragraph_id": ids, "start": starts,
                                "end": [s + len(t) for s, t in zip(starts, texts)], "text": list(texts)})
     claims = pd.DataFrame({"claim_id": [f"{doc_id}:c{i:05d}" for i in range(1, len(texts) + 1)], "doc_id": doc_id,
-                           "paragraph_id": ids, "start": paragraphs["start"], "end": paragraphs["end"],
-                           "text": list(texts)})
+                           "paragraph_id": ids, "section_title": "", "start": paragraphs["start"],
+                           "end": paragraphs["end"], "text": list(texts)})
     return claims, paragraphs, dict(zip(ids, nlp.pipe(texts)))
 
 
@@ -171,8 +171,8 @@ def test_the_classifier_reads_the_claims_actors(nlp):
 def sentence_tables(nlp, *paragraph_texts: str, doc_id: str = "t") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """One paragraph per text, one claim per sentence, parsed with the real model."""
     claims, paragraphs, parsed = tables(nlp, *paragraph_texts, doc_id=doc_id)
-    rows = [{"doc_id": doc_id, "paragraph_id": paragraph_id, "start": start + sentence.start_char,
-             "end": start + sentence.end_char, "text": sentence.text}
+    rows = [{"doc_id": doc_id, "paragraph_id": paragraph_id, "section_title": "",
+             "start": start + sentence.start_char, "end": start + sentence.end_char, "text": sentence.text}
             for paragraph_id, start in zip(paragraphs["paragraph_id"], paragraphs["start"])
             for sentence in parsed[paragraph_id].sents]
     claims = pd.DataFrame(rows)
@@ -194,6 +194,18 @@ def test_the_classifier_reads_the_claims_paragraph(nlp):
     after_oil, after_sanctions = claims.claim_id.iloc[25], claims.claim_id.iloc[27]
     assert claims.text[25] == claims.text[27] == "The trend held."
     assert energy[after_oil] > 0.5 > energy[after_sanctions]
+
+
+def test_the_classifier_reads_the_claims_section_title(nlp):
+    """Claims alike in words take their theme from the title of the section they stand in."""
+    texts = [f"The talks went on in round {n}." for n in range(14)]
+    claims, paragraphs, parsed = tables(nlp, *texts)
+    claims["section_title"] = ["Natural gas and oil", "Export controls and sanctions"] * 7
+    gold = pd.DataFrame({"claim_id": claims.claim_id[:12], "doc_id": "t", "text": texts[:12],
+                         "themes": [["energy"], ["sanctions"]] * 6, "split": "train"})
+    scores = themes.model_scores(claims, paragraphs, parsed, schema_of(THEMES[:2]), gold=gold)
+    energy = scores[scores.theme_id == "energy"].set_index("claim_id")["score"]
+    assert energy["t:c00013"] > 0.5 > energy["t:c00014"]  # unseen: in the gas section, in the sanctions section
 
 
 def test_paragraph_context_counts_the_words_of_the_other_sentences_of_the_same_paragraph():
