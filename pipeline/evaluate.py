@@ -106,11 +106,26 @@ def layer_scores(gold: pd.DataFrame, predicted: pd.DataFrame) -> dict:
     scores["themes_macro_f1"] = round(sum(s["f1"] for s in per_theme.values()) / len(per_theme), 4) if per_theme else 0.0
     scores["themes_per_theme"] = per_theme
     scores["claim_type_accuracy"] = round(float((gold.claim_type.values == predicted.claim_type.values).mean()), 4)
+    scores["claim_types_per_type"] = per_type(gold, predicted)
     scores["hedged_accuracy"] = round(float((gold.hedged.values == predicted.hedged.values).mean()), 4)
     scores["citations"] = prf(_pairs(gold, "markers"), _pairs(predicted, "markers"))
     scores["citations_exact"] = all(sorted(g) == sorted(p) for g, p in zip(gold.markers, predicted.markers))
     scores["intervals"] = intervals(gold, predicted)
     return scores
+
+
+def per_type(gold: pd.DataFrame, predicted: pd.DataFrame) -> dict:
+    """Precision, recall and F1 of every claim type (gold and predicted rows in the same order): how far a
+    reader can trust the claims tagged ``prediction``, and how many predictions they miss.
+
+    >>> gold = pd.DataFrame({"claim_id": ["a", "b", "c"], "claim_type": ["assertion", "prediction", "prediction"]})
+    >>> per_type(gold, gold.assign(claim_type=["prediction", "prediction", "assertion"]))["prediction"]
+    {'precision': 0.5, 'recall': 0.5, 'f1': 0.5, 'support': 2}
+    """
+    truth = set(zip(gold.claim_id, gold.claim_type))
+    found = set(zip(gold.claim_id, predicted.claim_type))
+    return {label: prf({p for p in truth if p[1] == label}, {p for p in found if p[1] == label})
+            for label in sorted({label for _, label in truth | found})}
 
 
 def intervals(gold: pd.DataFrame, predicted: pd.DataFrame, *, draws: int = INTERVAL_DRAWS, seed: int = 0) -> dict:
@@ -169,6 +184,8 @@ def format_table(result: dict) -> str:
     for label, get in rows:
         cells = [f"{get(result[split])!s:>10}" if result[split] else f"{'-':>10}" for split in ("train", "heldout")]
         lines.append(f"{label:22}{''.join(cells)}")
+        if label == "claim type accuracy":
+            lines += _per_type_rows(result)
     if result["heldout"].get("intervals"):
         labels = {"actors_f1": "actors F1", "themes_micro_f1": "themes micro-F1",
                   "claim_type_accuracy": "claim type", "hedged_accuracy": "hedged"}
@@ -179,6 +196,20 @@ def format_table(result: dict) -> str:
         lines.append(f"gold claims not found in this run: {len(result['unmatched_gold_claims'])}")
     lines += format_alignment_rows(result.get("alignment"))
     return "\n".join(lines)
+
+
+def _per_type_rows(result: dict) -> list[str]:
+    """A row per claim type under the accuracy: precision / recall on each split, to two places."""
+    splits = ("train", "heldout")
+    labels = dict.fromkeys(label for split in splits for label in result[split].get("claim_types_per_type", {}))
+    lines = []
+    for label in labels:
+        cells = []
+        for split in splits:
+            score = result[split].get("claim_types_per_type", {}).get(label)
+            cells.append(f"{score['precision']:.2f}/{score['recall']:.2f}" if score else "-")
+        lines.append(f"{'  ' + label + ' P/R':22}" + "".join(f"{cell:>10}" for cell in cells))
+    return lines
 
 
 # --------------------------------------------------------------------------------------- alignment

@@ -248,6 +248,9 @@ def evaluation_section(evaluation: dict | None, *, themes: Any = None) -> str:
     per_theme = _per_theme(evaluation, splits, themes)
     if len(per_theme):
         body += "<h3>Themes, per theme (F1, gold support)</h3>" + table_html(per_theme)
+    per_type = _per_claim_type(evaluation, splits)
+    if len(per_type):
+        body += "<h3>Claim types, per type (precision, recall, gold support)</h3>" + table_html(per_type)
     unmatched = evaluation.get("unmatched_gold_claims") or []
     body += (f'<p class="note">Gold claims not found in this run: {len(unmatched)}. '
              'From <code>outputs/evaluation.json</code> (<code>make evaluate</code>).</p>')
@@ -265,6 +268,18 @@ def _per_theme(evaluation: dict, splits: list[str], themes: Any) -> pd.DataFrame
         for split in splits:
             score = (evaluation[split].get("themes_per_theme") or {}).get(theme_id)
             row[split] = f"{score['f1']:.3f} (n={score['support']})" if score else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _per_claim_type(evaluation: dict, splits: list[str]) -> pd.DataFrame:
+    ids = list(dict.fromkeys(t for s in splits for t in (evaluation[s].get("claim_types_per_type") or {})))
+    rows = []
+    for type_id in ids:
+        row = {"claim type": type_id}
+        for split in splits:
+            score = (evaluation[split].get("claim_types_per_type") or {}).get(type_id)
+            row[split] = f"P {score['precision']:.3f} · R {score['recall']:.3f} (n={score['support']})" if score else ""
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -76,6 +76,14 @@ def test_claims_carry_their_markers_and_offsets(nlp, schema):
     ("The political dimension has not been well defined in terms of decision-making.", "assertion", False),
     ("Cooperation between Moscow and Beijing was interpreted as tactical.", "attribution", False),
     ("As we point out, the Chinese approach is still driven by economic gains.", "meta", False),
+    ("Beijing disliked the idea of a referendum in Crimea.", "attribution", False),
+    ("Others take the view that state power is exposed to many actors.", "attribution", False),
+    ("Ideally (in Putin's view), the great powers would agree on spheres of influence.", "attribution", False),
+    ("The US withdrawal from the treaty could lead to a new arms race.", "prediction", True),
+    ("The Altai project could be considered a goodwill gesture.", "assertion", True),
+    ("It should be mentioned that both states avoided competition.", "assertion", False),
+    ("Both sides agreed on the construction of two reactors.", "assertion", False),
+    ("These scenarios are analysed from the perspective of Finland.", "meta", False),
 ])
 def test_claim_type_and_hedging(nlp, schema, sentence, claim_type, hedged):
     found = claims_of(nlp, schema, sentence)

@@ -56,3 +56,16 @@ def test_the_table_prints_the_heldout_intervals():
     low, high = scores["intervals"]["claim_type_accuracy"]
     assert "heldout 95% intervals (claims resampled): actors F1 1.000-1.000" in table
     assert f"claim type {low:.3f}-{high:.3f}" in table
+
+
+def test_each_claim_type_has_its_precision_and_recall_and_the_table_prints_them():
+    gold, predicted = gold_claims(), with_errors(gold_claims())
+    scores = evaluate.layer_scores(gold, predicted)
+    per_type = scores["claim_types_per_type"]
+    assert set(per_type) == {"assertion", "prediction", "question"}
+    # every 4th claim (i % 4 == 1, an assertion in the gold) was typed a question
+    assert per_type["assertion"] == {"precision": 1.0, "recall": 0.6667, "f1": 0.8, "support": 30}
+    assert per_type["question"] == {"precision": 0.0, "recall": 1.0, "f1": 0.0, "support": 0}
+    assert per_type["prediction"]["f1"] == 1.0
+    table = evaluate.format_table({"unmatched_gold_claims": [], "train": scores, "heldout": {}})
+    assert "  assertion P/R        1.00/0.67         -" in table.splitlines()

@@ -21,6 +21,7 @@ EVALUATION = {
               "themes_micro": {"precision": 0.75, "recall": 1.0, "f1": 0.8571, "support": 3},
               "themes_per_theme": {"energy": {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}},
               "claim_type_accuracy": 0.6667, "hedged_accuracy": 1.0, "citations_exact": True,
+              "claim_types_per_type": {"prediction": {"precision": 0.5, "recall": 1.0, "f1": 0.6667, "support": 1}},
               "intervals": {"themes_micro_f1": [0.5, 1.0], "claim_type_accuracy": [0.3333, 1.0]}},
     "heldout": {},
 }
@@ -126,6 +127,7 @@ def test_evaluation_figures_are_shown(page):
     assert "P 1.000 · R 0.500 · F1 0.667 (n=4)" in evaluation and "0.667" in evaluation
     assert "0.500 – 1.000" in evaluation and "0.333 – 1.000" in evaluation  # the 95% intervals
     assert "Energy and resources" in evaluation
+    assert "<td>prediction</td><td>P 0.500 · R 1.000 (n=1)</td>" in evaluation  # per claim type
 
 
 def test_without_evaluation_the_section_says_how_to_make_it():
