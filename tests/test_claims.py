@@ -84,6 +84,12 @@ def test_claims_carry_their_markers_and_offsets(nlp, schema):
     ("It should be mentioned that both states avoided competition.", "assertion", False),
     ("Both sides agreed on the construction of two reactors.", "assertion", False),
     ("These scenarios are analysed from the perspective of Finland.", "meta", False),
+    ("It is necessary to analyse their roles within the broader system.", "meta", False),
+    ("It is necessary to strengthen European defence.", "prescription", False),
+    ("However, as Ikenberry states, international orders have a life of their own.", "attribution", False),
+    ("The American view of these events was quite different.", "attribution", False),
+    ("Russia announced in March 2015 that it was leaving the treaty.", "attribution", False),
+    ("One should not expect any change in the coming decade.", "prediction", False),
 ])
 def test_claim_type_and_hedging(nlp, schema, sentence, claim_type, hedged):
     found = claims_of(nlp, schema, sentence)
