@@ -37,8 +37,8 @@ bench: install ## print speed figures, each against a baseline measured in the s
 evaluate: install ## precision, recall and F1 per layer against the gold set (train and held-out)
 	$(GPC) evaluate
 
-crossval: install ## cross-validate the theme tagger on the gold train split (held-out claims unseen)
-	$(GPC) crossval
+crossval: install ## cross-validate the theme tagger on the gold train split (held-out claims unseen) [ARGS=--by-chapter]
+	$(GPC) crossval $(ARGS)
 
 validate: install ## validate the manifest, every schema file and the overrides, all errors at once
 	$(GPC) validate

@@ -121,17 +121,22 @@ def evaluate(root, model):
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2), help="Number of folds.")
 @click.option("--seeds", default="0,1,2", show_default=True,
               help="Comma-separated seeds, each one dealing the claims into folds anew.")
+@click.option("--by-chapter", is_flag=True,
+              help="Leave out one chapter at a time instead of random folds (--folds and --seeds unused): "
+                   "how the tagger does on sections it has never seen, as in a new report.")
 @click.option("--model", default=None, help="Installed spaCy model to load.")
 @one_line_errors
-def crossval(root, folds, seeds, model):
-    """Cross-validate the theme tagger on the gold train split (micro precision, recall and F1 per seed).
+def crossval(root, folds, seeds, by_chapter, model):
+    """Cross-validate the theme tagger on the gold train split (micro precision, recall and F1 per seed,
+    or per chapter with --by-chapter).
 
     For comparing theme schemas and settings without looking at the held-out split: held-out claims are
     neither trained on nor scored. Writes nothing.
 
     \b
-    Example:
+    Examples:
       gpc crossval --folds 5 --seeds 0,1,2,3,4
+      gpc crossval --by-chapter
     """
     from pipeline import evaluate as evaluation
     from pipeline import parse, schemas, stages, themes
@@ -147,12 +152,16 @@ def crossval(root, folds, seeds, model):
     if evaluation.align_gold(gold[gold["split"] == "train"], tables["claims"])["run_id"].isna().all():
         raise PipelineError(paths.gold_claims, "no train claim matches a claim of this run (by id and text, or by "
                                                "text): nothing to cross-validate")
-    table = themes.cross_validate(
-        tables["claims"], tables["paragraphs"], stages._parsed(tables, paths, config),
-        schemas.load_themes(paths.themes), gold, folds=folds, seeds=seed_list,
-        threshold=config.theme_threshold, lexicon_threshold=config.lexicon_threshold,
-        claim_actors=tables.get("claim_actors"), nlp=parse.tokenizer(config.model))
-    click.echo(f"themes micro, {folds}-fold cross-validation on the gold train split")
+    inputs = (tables["claims"], tables["paragraphs"], stages._parsed(tables, paths, config),
+              schemas.load_themes(paths.themes), gold)
+    settings = dict(threshold=config.theme_threshold, lexicon_threshold=config.lexicon_threshold,
+                    claim_actors=tables.get("claim_actors"), nlp=parse.tokenizer(config.model))
+    if by_chapter:
+        table = themes.cross_validate_by_chapter(*inputs, **settings)
+        click.echo("themes micro on the gold train claims of each chapter, that chapter left out of training")
+    else:
+        table = themes.cross_validate(*inputs, folds=folds, seeds=seed_list, **settings)
+        click.echo(f"themes micro, {folds}-fold cross-validation on the gold train split")
     click.echo(table.to_string(float_format=lambda x: f"{x:.4f}"))
 
 

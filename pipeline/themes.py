@@ -581,25 +581,84 @@ def cross_validate(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[
 
     >>> # cross_validate(claims, paragraphs, parsed, load_themes(paths.themes), gold, seeds=(0,)).loc["mean", "f1"]
     """
-    taggable = not claims.empty and bool(schema.themes)
-    tokens = ClaimTokens.of(claims, paragraphs, parsed) if taggable else None
-    raw = _lexicon(claims, tokens, schema, nlp) if taggable else None  # the same for every fold
-    train = gold[gold["split"] == "train"].reset_index(drop=True)
-    rest = gold[gold["split"] != "train"]
-    unseen = rest.assign(split="heldout", themes=[[] for _ in range(len(rest))])
+    folding = _Folding(claims, paragraphs, parsed, schema, gold, threshold, lexicon_threshold, claim_actors, nlp)
     rows = {}
     for seed in seeds:
-        tagged = []
-        for fold in np.array_split(np.random.RandomState(seed).permutation(len(train)), folds):
-            in_fold = np.isin(np.arange(len(train)), fold)
-            dealt = pd.concat([train.assign(split=np.where(in_fold, "heldout", "train")), unseen], ignore_index=True)
-            found = (_tagged(claims, tokens, raw, schema, dealt, threshold, lexicon_threshold, claim_actors)
-                     if taggable else empty())
-            tagged.append(found[found["claim_id"].isin(set(_gold_themes(train[in_fold], claims, "train")))])
-        rows[f"seed {seed}"] = measure(pd.concat(tagged), claims, train).loc["micro", ["precision", "recall", "f1"]]
+        dealt = np.array_split(np.random.RandomState(seed).permutation(len(folding.train)), folds)
+        tagged = [folding.tag_out_of_fold(np.isin(np.arange(len(folding.train)), fold)) for fold in dealt]
+        rows[f"seed {seed}"] = folding.micro(pd.concat(tagged), folding.train)
     table = pd.DataFrame(rows).T.astype("float64")
     table.loc["mean"] = table.mean().round(4)
-    return table.assign(claims=len(_gold_themes(train, claims, "train")))
+    return table.assign(claims=len(_gold_themes(folding.train, claims, "train")))
+
+
+def cross_validate_by_chapter(claims: pd.DataFrame, paragraphs: pd.DataFrame, parsed: dict[str, Doc], schema,
+                              gold: pd.DataFrame, *, threshold: float = 0.5, lexicon_threshold: float = 0.7,
+                              claim_actors: pd.DataFrame | None = None, nlp: Language | None = None) -> pd.DataFrame:
+    """Micro precision, recall and F1 of ``tag`` on each chapter's gold ``train`` claims, tagged with that
+    whole chapter left out of calibration and training (``chapter_of``), then ``pooled`` over the chapters.
+
+    Random folds leave every section's other claims in training; here the section titles, the paragraphs
+    and the topics of a chapter are all unseen, as in a new report. The gold ``heldout`` claims are neither
+    trained on nor scored.
+
+    >>> # cross_validate_by_chapter(claims, paragraphs, parsed, load_themes(paths.themes), gold).loc["pooled"]
+    """
+    folding = _Folding(claims, paragraphs, parsed, schema, gold, threshold, lexicon_threshold, claim_actors, nlp)
+    chapter_by_id = dict(zip(claims["claim_id"], chapter_of(claims)))
+    chapters = np.array([chapter_by_id.get(run_id, "not found")
+                         for run_id in align_gold(folding.train, claims)["run_id"]], dtype=object)
+    rows, tagged, scored = {}, [], {}
+    for chapter in sorted(set(chapters) - {"not found"}, key=_chapter_order):
+        in_chapter = chapters == chapter
+        tagged.append(folding.tag_out_of_fold(in_chapter))
+        rows[chapter] = folding.micro(tagged[-1], folding.train[in_chapter])
+        scored[chapter] = int(in_chapter.sum())
+    rows["pooled"] = folding.micro(pd.concat(tagged), folding.train)
+    scored["pooled"] = sum(scored.values())
+    return pd.DataFrame(rows).T.astype("float64").assign(claims=[scored[chapter] for chapter in rows])
+
+
+def chapter_of(claims: pd.DataFrame) -> list[str]:
+    """Each claim's chapter: its document and the first part of its section number (``fiia-2018 2`` for
+    section 2.4); a claim outside any numbered section belongs to its document alone.
+
+    >>> chapter_of(pd.DataFrame({"doc_id": ["r", "r", "p"], "section_number": ["2.4", "3", None]}))
+    ['r 2', 'r 3', 'p']
+    """
+    numbers = claims["section_number"].fillna("").astype(str).str.split(".").str[0]
+    return [f"{doc} {number}" if number else doc for doc, number in zip(claims["doc_id"], numbers)]
+
+
+def _chapter_order(chapter: str) -> tuple:
+    doc, _, number = chapter.partition(" ")
+    return doc, int(number) if number.isdigit() else -1, number
+
+
+class _Folding:
+    """The gold train claims and what every fold shares (the claims' tokens and lexicon hits), for tagging
+    one fold at a time with its claims left out of calibration and training."""
+
+    def __init__(self, claims, paragraphs, parsed, schema, gold, threshold, lexicon_threshold, claim_actors, nlp):
+        self.claims, self.schema, self.claim_actors = claims, schema, claim_actors
+        self.thresholds = threshold, lexicon_threshold
+        self.taggable = not claims.empty and bool(schema.themes)
+        self.tokens = ClaimTokens.of(claims, paragraphs, parsed) if self.taggable else None
+        self.raw = _lexicon(claims, self.tokens, schema, nlp) if self.taggable else None
+        self.train = gold[gold["split"] == "train"].reset_index(drop=True)
+        rest = gold[gold["split"] != "train"]
+        self.unseen = rest.assign(split="heldout", themes=[[] for _ in range(len(rest))])
+
+    def tag_out_of_fold(self, in_fold: np.ndarray) -> pd.DataFrame:
+        """The tags of the train claims where ``in_fold`` is true, calibrated and trained on the others."""
+        dealt = pd.concat([self.train.assign(split=np.where(in_fold, "heldout", "train")), self.unseen],
+                          ignore_index=True)
+        found = (_tagged(self.claims, self.tokens, self.raw, self.schema, dealt, *self.thresholds, self.claim_actors)
+                 if self.taggable else empty())
+        return found[found["claim_id"].isin(set(_gold_themes(self.train[in_fold], self.claims, "train")))]
+
+    def micro(self, tagged: pd.DataFrame, gold: pd.DataFrame) -> pd.Series:
+        return measure(tagged, self.claims, gold).loc["micro", ["precision", "recall", "f1"]]
 
 
 def measure(claim_themes: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFrame, *, split: str = "train"

@@ -90,6 +90,8 @@ def test_claims_carry_their_markers_and_offsets(nlp, schema):
     ("The American view of these events was quite different.", "attribution", False),
     ("Russia announced in March 2015 that it was leaving the treaty.", "attribution", False),
     ("One should not expect any change in the coming decade.", "prediction", False),
+    ("Moscow reiterated that the treaty had become obsolete.", "attribution", False),
+    ("The shale revolution has meant that the US imports less oil.", "assertion", False),
 ])
 def test_claim_type_and_hedging(nlp, schema, sentence, claim_type, hedged):
     found = claims_of(nlp, schema, sentence)

@@ -304,6 +304,28 @@ def test_cross_validation_scores_each_seed_and_never_reads_the_heldout_labels(nl
                                                                folds=2, seeds=(0, 1)))
 
 
+def test_leaving_a_chapter_out_scores_it_with_none_of_its_claims_learnt(nlp):
+    """The icebreaker claims all stand in chapter 1: with it left out nothing teaches arctic, while random folds
+    learn it from the chapter's other claims."""
+    schema = schema_of(THEMES + [{"id": "arctic", "group": "order", "cues": ["Arctic"]}])
+    more_ice = ["Icebreakers led the way.", "The icebreaker crew rested.", "A new icebreaker was launched.",
+                "Icebreakers need deep water.", "The icebreaker returned home."]
+    claims, paragraphs, parsed = tables(nlp, *ICE, *more_ice, *OTHER)
+    claims["section_number"] = ["1.2"] * (len(ICE) + len(more_ice)) + ["2"] * len(OTHER)
+    labelled = len(ICE) + len(more_ice) + 3
+    gold = pd.DataFrame({"claim_id": claims["claim_id"][:labelled], "doc_id": "t", "text": claims["text"][:labelled],
+                         "themes": [["arctic"]] * (labelled - 3) + [["energy"]] * 3,
+                         "split": ["train"] * (labelled - 2) + ["heldout"] * 2})
+    table = themes.cross_validate_by_chapter(claims, paragraphs, parsed, schema, gold)
+    assert table.index.tolist() == ["t 1", "t 2", "pooled"]
+    assert table["claims"].tolist() == [len(ICE) + len(more_ice), 1, labelled - 2]
+    assert table.loc["t 1", "f1"] == 0.0 and table.loc["t 2", "f1"] == 1.0  # "Oil prices fell." by its cue
+    assert themes.cross_validate(claims, paragraphs, parsed, schema, gold, folds=2, seeds=(0,)).loc["mean", "f1"] > 0.5
+    relabelled = gold.assign(themes=[t if s == "train" else ["sanctions"] for t, s in zip(gold.themes, gold.split)])
+    pd.testing.assert_frame_equal(table, themes.cross_validate_by_chapter(claims, paragraphs, parsed, schema,
+                                                                          relabelled))
+
+
 def gpc(root, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipeline", *args, "--root", str(root)],
                           capture_output=True, text=True, timeout=300)
@@ -317,6 +339,16 @@ def test_crossval_on_the_corpus_scores_every_gold_train_claim():
     assert header.split() == ["precision", "recall", "f1", "claims"]
     assert seed.split()[:2] == ["seed", "0"] and mean.split()[1:] == seed.split()[2:]
     assert int(mean.split()[-1]) == (gold.split == "train").sum() and 0.5 < float(mean.split()[3]) < 1
+
+
+def test_crossval_by_chapter_on_the_corpus_scores_every_chapter_and_pools_them():
+    done = gpc(Paths().root, "crossval", "--by-chapter")
+    assert done.returncode == 0, done.stderr
+    gold = pd.read_json(Paths().gold_claims, lines=True)
+    rows = [line.split() for line in done.stdout.strip().splitlines()[2:]]
+    assert [row[0] for row in rows] == ["fiia-2018"] * 4 + ["pr-596-2018", "pooled"]
+    assert [row[1] for row in rows[:4]] == ["1", "2", "3", "4"]
+    assert int(rows[-1][-1]) == sum(int(row[-1]) for row in rows[:-1]) == (gold.split == "train").sum()
 
 
 def test_crossval_with_no_gold_claim_of_the_run_says_so_in_one_line(small_project):
