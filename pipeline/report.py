@@ -259,29 +259,32 @@ def evaluation_section(evaluation: dict | None, *, themes: Any = None) -> str:
 
 def _per_theme(evaluation: dict, splits: list[str], themes: Any) -> pd.DataFrame:
     labels = dict(zip(*summarising.theme_table(themes)[["theme_id", "label"]].T.values)) if themes else {}
-    ids = list(dict.fromkeys(t for s in splits for t in (evaluation[s].get("themes_per_theme") or {})))
     order = {theme_id: k for k, theme_id in enumerate(labels)}
-    ids.sort(key=lambda t: (order.get(t, len(order)), t))
-    rows = []
-    for theme_id in ids:
-        row = {"theme": labels.get(theme_id, theme_id)}
-        for split in splits:
-            score = (evaluation[split].get("themes_per_theme") or {}).get(theme_id)
-            row[split] = f"{score['f1']:.3f} (n={score['support']})" if score else ""
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return _per_label(evaluation, splits, "themes_per_theme", "theme",
+                      lambda score: f"{score['f1']:.3f} (n={score['support']})",
+                      names=labels, order=lambda t: (order.get(t, len(order)), t))
 
 
 def _per_claim_type(evaluation: dict, splits: list[str]) -> pd.DataFrame:
-    ids = list(dict.fromkeys(t for s in splits for t in (evaluation[s].get("claim_types_per_type") or {})))
-    rows = []
-    for type_id in ids:
-        row = {"claim type": type_id}
-        for split in splits:
-            score = (evaluation[split].get("claim_types_per_type") or {}).get(type_id)
-            row[split] = f"P {score['precision']:.3f} · R {score['recall']:.3f} (n={score['support']})" if score else ""
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return _per_label(evaluation, splits, "claim_types_per_type", "claim type",
+                      lambda score: f"P {score['precision']:.3f} · R {score['recall']:.3f} (n={score['support']})")
+
+
+def _per_label(evaluation: dict, splits: list[str], key: str, heading: str, cell, *, names: dict | None = None,
+               order=None) -> pd.DataFrame:
+    """A row per label of the splits' ``key`` scores (in first-seen order, or sorted by ``order``): its name,
+    then each split's ``cell`` of its score (empty where the split has none)."""
+    ids = list(dict.fromkeys(label for split in splits for label in (evaluation[split].get(key) or {})))
+    if order is not None:
+        ids.sort(key=order)
+    names = names or {}
+
+    def row(label: str) -> dict:
+        scores = {split: (evaluation[split].get(key) or {}).get(label) for split in splits}
+        cells = {split: cell(score) if score else "" for split, score in scores.items()}
+        return {heading: names.get(label, label), **cells}
+
+    return pd.DataFrame([row(label) for label in ids])
 
 
 def svg_data_uri(svg: bytes) -> str:
