@@ -100,9 +100,7 @@ def layer_scores(gold: pd.DataFrame, predicted: pd.DataFrame) -> dict:
     for layer in ("actors", "agents"):
         scores[layer] = prf(_pairs(gold, layer), _pairs(predicted, layer))
     scores["themes_micro"] = prf(_pairs(gold, "themes"), _pairs(predicted, "themes"))
-    labels = sorted({t for themes in gold.themes for t in themes} | {t for themes in predicted.themes for t in themes})
-    per_theme = {label: prf({p for p in _pairs(gold, "themes") if p[1] == label},
-                            {p for p in _pairs(predicted, "themes") if p[1] == label}) for label in labels}
+    per_theme = per_label(_pairs(gold, "themes"), _pairs(predicted, "themes"))
     scores["themes_macro_f1"] = round(sum(s["f1"] for s in per_theme.values()) / len(per_theme), 4) if per_theme else 0.0
     scores["themes_per_theme"] = per_theme
     scores["claim_type_accuracy"] = round(float((gold.claim_type.values == predicted.claim_type.values).mean()), 4)
@@ -122,10 +120,20 @@ def per_type(gold: pd.DataFrame, predicted: pd.DataFrame) -> dict:
     >>> per_type(gold, gold.assign(claim_type=["prediction", "prediction", "assertion"]))["prediction"]
     {'precision': 0.5, 'recall': 0.5, 'f1': 0.5, 'support': 2}
     """
-    truth = set(zip(gold.claim_id, gold.claim_type))
-    found = set(zip(gold.claim_id, predicted.claim_type))
-    return {label: prf({p for p in truth if p[1] == label}, {p for p in found if p[1] == label})
-            for label in sorted({label for _, label in truth | found})}
+    return per_label(set(zip(gold.claim_id, gold.claim_type)), set(zip(gold.claim_id, predicted.claim_type)))
+
+
+def per_label(gold: set, predicted: set) -> dict:
+    """``prf`` of each label of (item, label) pairs, over the pairs with that label, labels in sorted order.
+
+    >>> per_label({(1, "a"), (2, "b")}, {(1, "a"), (2, "a")})["a"]
+    {'precision': 0.5, 'recall': 1.0, 'f1': 0.6667, 'support': 1}
+    """
+    by_label: dict = {}
+    for side, pairs in enumerate((gold, predicted)):
+        for pair in pairs:
+            by_label.setdefault(pair[1], (set(), set()))[side].add(pair)
+    return {label: prf(*by_label[label]) for label in sorted(by_label)}
 
 
 def intervals(gold: pd.DataFrame, predicted: pd.DataFrame, *, draws: int = INTERVAL_DRAWS, seed: int = 0) -> dict:

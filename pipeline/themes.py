@@ -53,7 +53,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.claims import claim_spans
 from pipeline.cues import CueIndex, Patterns, TokenForms
-from pipeline.evaluate import align_gold, prf
+from pipeline.evaluate import align_gold, per_label, prf
 from pipeline.parse import blank
 
 COLUMNS = {"claim_id": "str", "theme_id": "str", "group": "str", "score": "float64", "method": "str",
@@ -677,9 +677,8 @@ def measure(claim_themes: pd.DataFrame, claims: pd.DataFrame, gold: pd.DataFrame
     truth = {(c, t) for c, themes in _gold_themes(gold, claims, split).items() for t in themes}
     wanted = set(_gold_themes(gold, claims, split))
     predicted = {(c, t) for c, t in zip(claim_themes["claim_id"], claim_themes["theme_id"]) if c in wanted}
-    labels = sorted({t for _, t in truth | predicted})
-    rows = {label: prf({p for p in truth if p[1] == label}, {p for p in predicted if p[1] == label})
-            for label in labels}
+    rows = per_label(truth, predicted)
+    labels = list(rows)
     macro = {name: round(float(np.mean([rows[label][name] for label in labels])), 4) if labels else 0.0
              for name in ("precision", "recall", "f1")}
     rows["micro"] = prf(truth, predicted)
